@@ -1,0 +1,27 @@
+"""autograd_lite: a computational-graph automatic-differentiation engine on NumPy.
+
+    import autograd_lite as ag
+    x = ag.Tensor([[1.0, 2.0]], name="x")
+    W = ag.Tensor([[0.5], [-1.0]], name="W")
+    loss = (x @ W).relu().sum()
+    loss.backward()
+    W.grad
+"""
+
+from . import functions
+from .engine import Node
+from .errors import (
+    AnomalyError, AutogradLiteError, BackwardError, DatasetError, DatasetNotFoundError,
+    DTypeError, ExpressionError, GradcheckError, InvalidArgumentError, OpDefinitionError,
+    RenderError, ShapeError, WeightsError,
+)
+from .functions import (  # noqa: A004 - sum/max/pow shadow builtins inside ag, as in NumPy
+    add, affine, broadcast_to, div, dropout, exp, getitem, leaky_relu, log, matmul, max, mean,
+    mean_squared_error, mul, neg, pow, relu, reshape, sigmoid, sigmoid_with_loss, softmax,
+    softmax_with_loss, sub, sum, tanh, transpose,
+)
+from .modes import detect_anomaly, enable_grad, is_grad_enabled, name_scope, no_grad
+from .op import REGISTRY, Domain, Op
+from .tensor import Tensor, apply
+
+__version__ = "0.1.0"

@@ -1,0 +1,181 @@
+"""The backward pass: iterative topological order, the chain rule, unbroadcast, shape checks.
+
+The graph is made of tensors and nodes. A tensor made by an op holds its ``Node``; the node holds
+the op, its inputs (tensors, or plain arrays for constants), the residuals ``saved`` and which
+inputs need a gradient. Nodes never point back at their outputs, so the graph has no reference
+cycles and is freed by reference counting the moment the last tensor goes out of scope.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import AnomalyError, BackwardError, ShapeError
+from .modes import ANOMALY
+
+#: ``node.saved`` after a backward pass without ``retain_graph``: the residuals are released.
+FREED = object()
+
+
+class Node:
+    """How a tensor was made: ``op`` applied to ``inputs`` with keyword ``params``.
+
+    ``inputs`` holds Tensors, and plain ``numpy.ndarray`` for constants (data, labels, numbers).
+    """
+
+    __slots__ = ("op", "inputs", "params", "saved", "needs", "scope")
+
+    def __init__(self, op, inputs, params, saved, needs, scope):
+        self.op = op
+        self.inputs = inputs
+        self.params = params
+        self.saved = saved
+        self.needs = needs
+        self.scope = scope
+
+    @property
+    def label(self) -> str:
+        """The op's label, as the graph picture shows it (``"Mul"``, ``"Affine"``, ...)."""
+        return self.op.label
+
+    @property
+    def freed(self) -> bool:
+        """True once a backward pass without ``retain_graph`` released the residuals."""
+        return self.saved is FREED
+
+    def __repr__(self) -> str:
+        return f"<Node {self.op.label} of {len(self.inputs)} input(s)>"
+
+
+def unbroadcast(g: np.ndarray, shape: tuple, op_label: str, index: int) -> np.ndarray:
+    """Sum ``g`` (at the broadcast output shape) back to an input's ``shape``, or raise."""
+    if g.shape == shape:
+        return g
+    extra = g.ndim - len(shape)
+    ok = extra >= 0 and all(s == 1 or s == gs for s, gs in zip(shape, g.shape[extra:]))
+    if not ok:
+        raise ShapeError(
+            f"{op_label}: the gradient for input {index} has shape {g.shape}, which cannot be "
+            f"reduced to the input's shape {shape}"
+        )
+    axes = tuple(range(extra)) + tuple(
+        extra + i for i, s in enumerate(shape) if s == 1 and g.shape[extra + i] != 1
+    )
+    return g.sum(axis=axes).reshape(shape) if axes else g.reshape(shape)
+
+
+def topological_order(root) -> list:
+    """Tensors that need a gradient and lead to ``root``, inputs before outputs.
+
+    Iterative depth-first search with an explicit stack: a 100,000-node chain needs no recursion.
+    """
+    order = []
+    visited = {id(root)}
+    stack = [(root, False)]
+    while stack:
+        tensor, expanded = stack.pop()
+        if expanded:
+            order.append(tensor)
+            continue
+        stack.append((tensor, True))
+        node = tensor._node
+        if node is None:
+            continue
+        for inp, need in zip(node.inputs, node.needs):
+            if need and id(inp) not in visited:
+                visited.add(id(inp))
+                stack.append((inp, False))
+    return order
+
+
+def _check_finite(array, what: str) -> None:
+    if not np.all(np.isfinite(array)):
+        bad = "NaN" if np.any(np.isnan(array)) else "inf"
+        raise AnomalyError(f"{what} contains {bad} (detect_anomaly)")
+
+
+def backward(root, grad=None, retain_graph: bool = False) -> None:
+    """Run the chain rule from ``root`` and accumulate ``.grad`` on every tensor that needs one."""
+    if not root.requires_grad:
+        raise BackwardError(
+            "backward: this tensor does not require a gradient (it was made from constants only, "
+            "inside no_grad(), or with requires_grad=False)"
+        )
+    if grad is None:
+        if root.data.size != 1:
+            raise BackwardError(
+                f"backward: the output has shape {root.shape}; only a single-element output gets "
+                "an implicit gradient of 1. Pass grad= with the same shape, or reduce it with .sum()"
+            )
+        grad = np.ones_like(root.data)
+    else:
+        grad = np.array(grad.data if hasattr(grad, "_node") else grad, dtype=root.dtype)
+        if grad.shape != root.shape:
+            raise ShapeError(
+                f"backward: grad has shape {grad.shape}, but the output has shape {root.shape}"
+            )
+    anomaly = ANOMALY.get()
+    order = topological_order(root)
+    grads = {id(root): grad}
+    for tensor in reversed(order):
+        g = grads.pop(id(tensor), None)
+        if g is None:
+            continue
+        # Every tensor that needs a gradient keeps it: leaves for the optimizer, the others so
+        # the graph picture can show gradients on every edge. Accumulation builds a new array.
+        tensor.grad = g if tensor.grad is None else tensor.grad + g
+        node = tensor._node
+        if node is None:
+            continue
+        op = node.op
+        if node.saved is FREED:
+            raise BackwardError(
+                f"backward: the graph through {op.label} was already freed by an earlier "
+                "backward(); call backward(retain_graph=True) the first time to run it twice"
+            )
+        if op.backward_takes_needs:
+            input_grads = op.backward(node.saved, g, node.needs)
+        else:
+            input_grads = op.backward(node.saved, g)
+        if not isinstance(input_grads, tuple) or len(input_grads) != len(node.inputs):
+            got = len(input_grads) if isinstance(input_grads, tuple) else type(input_grads).__name__
+            raise BackwardError(
+                f"{op.label}: backward must return a tuple with one gradient per input "
+                f"({len(node.inputs)}), got {got}"
+            )
+        if not retain_graph:
+            node.saved = FREED
+        for index, (inp, need, gi) in enumerate(zip(node.inputs, node.needs, input_grads)):
+            if not need:
+                continue
+            if gi is None:
+                raise BackwardError(
+                    f"{op.label}: backward returned None for input {index}, which needs a gradient"
+                )
+            gi = np.asarray(gi)
+            if gi.shape != inp.data.shape:
+                gi = unbroadcast(gi, inp.data.shape, op.label, index)
+            if gi.dtype != inp.data.dtype:
+                gi = gi.astype(inp.data.dtype)
+            if anomaly:
+                _check_finite(gi, f"{op.label}: the gradient for input {index}")
+            key = id(inp)
+            previous = grads.get(key)
+            grads[key] = gi if previous is None else previous + gi
+    _own_leaf_grads(order)
+
+
+def _own_leaf_grads(order) -> None:
+    """Give each leaf a gradient array of its own that it may write into.
+
+    Ops may return views (Reshape, Sum) or the same array for two inputs (Add), and an
+    optimizer that updates ``p.grad`` in place must not change another tensor's gradient.
+    """
+    seen = {id(t.grad) for t in order if t._node is not None and t.grad is not None}
+    for tensor in order:
+        if tensor._node is not None or tensor.grad is None:
+            continue
+        g = tensor.grad
+        if g.base is not None or not g.flags.writeable or id(g) in seen:
+            g = tensor.grad = g.copy()
+        seen.add(id(g))

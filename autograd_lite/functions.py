@@ -1,0 +1,76 @@
+"""One-line public wrappers over ``apply``: the functional API (``ag.relu(x)``, ``ag.sum(x)``).
+
+Every function takes Tensors, NumPy arrays or Python numbers; arrays and numbers are constants.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import InvalidArgumentError
+from .ops import (
+    Add, Affine, BroadcastTo, Div, Dropout, Exp, GetItem, LeakyReLU, Log, MatMul, Max, Mean,
+    MeanSquaredError, Mul, Neg, Pow, ReLU, Reshape, Sigmoid, SigmoidWithLoss, Softmax,
+    SoftmaxWithLoss, Sub, Sum, Tanh, Transpose,
+)
+from .tensor import Tensor, apply
+
+__all__ = [
+    "add", "sub", "mul", "div", "neg", "pow", "matmul", "affine", "relu", "leaky_relu", "sigmoid",
+    "tanh", "exp", "log", "sum", "mean", "max", "reshape", "transpose", "broadcast_to", "getitem",
+    "softmax", "softmax_with_loss", "sigmoid_with_loss", "mean_squared_error", "dropout",
+]
+
+
+def add(a, b): return apply(Add, a, b)  # noqa: E704
+def sub(a, b): return apply(Sub, a, b)  # noqa: E704
+def mul(a, b): return apply(Mul, a, b)  # noqa: E704
+def div(a, b): return apply(Div, a, b)  # noqa: E704
+def neg(x): return apply(Neg, x)  # noqa: E704
+def pow(x, p): return apply(Pow, x, p)  # noqa: E704,A001
+def matmul(a, b): return apply(MatMul, a, b)  # noqa: E704
+def affine(x, W, b): return apply(Affine, x, W, b)  # noqa: E704
+def relu(x): return apply(ReLU, x)  # noqa: E704
+def leaky_relu(x, slope=0.01): return apply(LeakyReLU, x, slope=slope)  # noqa: E704
+def sigmoid(x): return apply(Sigmoid, x)  # noqa: E704
+def tanh(x): return apply(Tanh, x)  # noqa: E704
+def exp(x): return apply(Exp, x)  # noqa: E704
+def log(x): return apply(Log, x)  # noqa: E704
+def sum(x, axis=None, keepdims=False): return apply(Sum, x, axis=axis, keepdims=keepdims)  # noqa: E704,A001
+def mean(x, axis=None, keepdims=False): return apply(Mean, x, axis=axis, keepdims=keepdims)  # noqa: E704
+def max(x, axis=None, keepdims=False): return apply(Max, x, axis=axis, keepdims=keepdims)  # noqa: E704,A001
+def transpose(x, axes=None): return apply(Transpose, x, axes=axes)  # noqa: E704
+def broadcast_to(x, shape): return apply(BroadcastTo, x, shape=tuple(shape))  # noqa: E704
+def getitem(x, index): return apply(GetItem, x, index=index)  # noqa: E704
+def softmax(x, axis=-1): return apply(Softmax, x, axis=axis)  # noqa: E704
+def softmax_with_loss(logits, labels): return apply(SoftmaxWithLoss, logits, labels)  # noqa: E704
+def sigmoid_with_loss(logits, t): return apply(SigmoidWithLoss, logits, t)  # noqa: E704
+def mean_squared_error(y, t): return apply(MeanSquaredError, y, t)  # noqa: E704
+
+
+def reshape(x, shape):
+    """``x`` with a new shape (a tuple; one entry may be -1)."""
+    return apply(Reshape, x, shape=tuple(shape) if not isinstance(shape, int) else (shape,))
+
+
+def dropout(x, ratio=0.5, train=True, rng=None):
+    """Inverted dropout: in training, zero each unit with probability ``ratio`` and scale the
+    rest by 1 / (1 - ratio); at test time (``train=False``) return ``x`` unchanged.
+
+    ``rng`` is a ``numpy.random.Generator`` (a fresh one when None); the mask is a constant input
+    of the ``Dropout`` node, so the op itself stays deterministic and checkable.
+    """
+    if not 0.0 <= ratio < 1.0:
+        raise InvalidArgumentError(f"dropout: ratio must be in [0, 1), got {ratio!r}")
+    if not train or ratio == 0.0:
+        return x if isinstance(x, Tensor) else Tensor(x, requires_grad=False)
+    if rng is None:
+        rng = np.random.default_rng()
+    elif not isinstance(rng, np.random.Generator):
+        raise InvalidArgumentError(
+            f"dropout: rng must be a numpy.random.Generator, got {type(rng).__name__}"
+        )
+    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    keep = rng.random(data.shape) >= ratio
+    mask = keep.astype(data.dtype if data.dtype.kind == "f" else np.float64) / (1.0 - ratio)
+    return apply(Dropout, x, mask)

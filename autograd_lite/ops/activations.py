@@ -1,0 +1,96 @@
+"""Activations: ReLU, LeakyReLU, Sigmoid, Tanh, Softmax."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..op import Domain, Op
+
+
+class ReLU(Op):
+    """y = max(x, 0).   VJP: gx = g * [x > 0]   (subgradient 0 at x == 0)."""
+
+    label = "ReLU"
+    domain = Domain(arity=1, avoid=(0.0,))
+
+    @staticmethod
+    def forward(x):
+        mask = x > 0
+        return np.where(mask, x, 0.0).astype(x.dtype, copy=False), mask
+
+    @staticmethod
+    def backward(mask, g):
+        return (g * mask,)  # a new array: the book's `dout[mask] = 0` would corrupt fan-out
+
+
+class LeakyReLU(Op):
+    """y = x if x > 0 else slope * x.   VJP: gx = g * (1 if x > 0 else slope)."""
+
+    label = "LeakyReLU"
+    domain = Domain(arity=1, avoid=(0.0,), params={"slope": (0.01, 0.2)})
+
+    @staticmethod
+    def forward(x, slope=0.01):
+        factor = np.where(x > 0, 1.0, slope).astype(x.dtype, copy=False)
+        return x * factor, factor
+
+    @staticmethod
+    def backward(factor, g):
+        return (g * factor,)
+
+
+class Sigmoid(Op):
+    """y = 1 / (1 + e^-x).   VJP: gx = g * y * (1 - y).
+
+    Computed as exp(-log(1 + e^-x)) with logaddexp, so x = +-1000 gives 0 or 1 and no warning.
+    """
+
+    label = "Sigmoid"
+    domain = Domain(arity=1, low=-4.0, high=4.0)
+
+    @staticmethod
+    def forward(x):
+        y = np.exp(-np.logaddexp(0.0, -x)).astype(x.dtype, copy=False)
+        return y, y
+
+    @staticmethod
+    def backward(y, g):
+        return (g * y * (1.0 - y),)
+
+
+class Tanh(Op):
+    """y = tanh x.   VJP: gx = g * (1 - y^2)."""
+
+    label = "Tanh"
+    domain = Domain(arity=1)
+
+    @staticmethod
+    def forward(x):
+        y = np.tanh(x)
+        return y, y
+
+    @staticmethod
+    def backward(y, g):
+        return (g * (1.0 - y * y),)
+
+
+class Softmax(Op):
+    """y_i = e^(x_i) / sum_j e^(x_j) along ``axis``.   VJP: gx = y * (g - sum(g * y, axis)).
+
+    The max is subtracted first, so logits of +-1e4 stay finite.
+    """
+
+    label = "Softmax"
+    domain = Domain(arity=1, params={"axis": (-1, 0)})
+
+    @staticmethod
+    def forward(x, axis=-1):
+        shifted = x - x.max(axis=axis, keepdims=True)
+        e = np.exp(shifted)
+        y = e / e.sum(axis=axis, keepdims=True)
+        return y, (y, axis)
+
+    @staticmethod
+    def backward(saved, g):
+        y, axis = saved
+        return (y * (g - (g * y).sum(axis=axis, keepdims=True)),)

@@ -1,0 +1,150 @@
+"""Losses: SoftmaxWithLoss, SigmoidWithLoss, MeanSquaredError. Each returns a scalar.
+
+Conventions (what is averaged):
+- ``SoftmaxWithLoss``: cross-entropy of softmax(logits), the **mean over the batch** (as the book).
+- ``SigmoidWithLoss``: binary cross-entropy on logits, the **mean over all elements** (as the
+  course's logistic-regression cost J = -(1/m) sum(y log a + (1 - y) log(1 - a))).
+- ``MeanSquaredError``: the book's ``0.5 * sum((y - t)^2)``, a **sum over all elements** with
+  the factor 0.5, not divided by the batch size.
+Labels take no gradient.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import DTypeError, InvalidArgumentError, ShapeError
+from ..op import Domain, Op
+
+
+def _one_hot_targets(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Validate labels against (N, K) logits and return (N, K) target probabilities."""
+    n, k = logits.shape
+    if labels.shape == logits.shape:
+        if not np.issubdtype(labels.dtype, np.number):
+            raise DTypeError(f"SoftmaxWithLoss: one-hot labels must be numeric, got {labels.dtype}")
+        return labels
+    if labels.shape != (n,):
+        raise ShapeError(
+            f"SoftmaxWithLoss: input 1 (labels) has shape {labels.shape}; logits have shape "
+            f"{logits.shape}, so labels need shape ({n},) (class indices) or {logits.shape} (one-hot)"
+        )
+    if not np.issubdtype(labels.dtype, np.integer):
+        if not np.issubdtype(labels.dtype, np.floating) or np.any(labels != np.round(labels)):
+            raise DTypeError(
+                f"SoftmaxWithLoss: class-index labels must be integers, got dtype {labels.dtype}"
+            )
+        labels = labels.astype(np.int64)
+    if n and (labels.min() < 0 or labels.max() >= k):
+        bad = labels[(labels < 0) | (labels >= k)][0]
+        raise InvalidArgumentError(
+            f"SoftmaxWithLoss: label {bad} is out of range for {k} classes (expected 0..{k - 1})"
+        )
+    targets = np.zeros_like(logits)
+    targets[np.arange(n), labels] = 1.0
+    return targets
+
+
+def _softmax_loss_case(rng):
+    n, k = (int(d) for d in rng.integers(1, 5, size=2))
+    k += 1
+    logits = rng.uniform(-3, 3, size=(n, k))
+    if rng.random() < 0.5:
+        labels = rng.integers(0, k, size=n)
+    else:
+        labels = np.eye(k)[rng.integers(0, k, size=n)]
+    return (logits, labels), {}
+
+
+class SoftmaxWithLoss(Op):
+    """L = -(1/N) sum_n sum_k t_nk log softmax(x)_nk  (mean over the batch).
+
+    logits (N, K) or (K,); labels (N,) class indices or (N, K) one-hot (or soft) targets.
+    VJP: gx = g * (softmax(x) * sum_k t - t) / N   (= (y - t) / N for one-hot t); labels: None.
+    Uses log-softmax (x - max - log sum exp), so logits of +-1e4 give finite values.
+    """
+
+    label = "SoftmaxWithLoss"
+    domain = Domain(arity=2, sample=_softmax_loss_case, nondiff=(1,))
+
+    @staticmethod
+    def forward(logits, labels):
+        one_d = logits.ndim == 1
+        if one_d:
+            logits = logits[np.newaxis, :]
+            labels = np.reshape(labels, (1, -1) if np.ndim(labels) == 1 and labels.size > 1 else (1,))
+        if logits.ndim != 2:
+            raise ShapeError(
+                f"SoftmaxWithLoss: input 0 (logits) must be (N, K) or (K,), got shape {logits.shape}"
+            )
+        targets = _one_hot_targets(logits, np.asarray(labels))
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        log_norm = np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        log_probs = shifted - log_norm
+        n = logits.shape[0]
+        loss = -(targets * log_probs).sum() / n
+        return np.asarray(loss, dtype=logits.dtype), (np.exp(log_probs), targets, n, one_d)
+
+    @staticmethod
+    def backward(saved, g):
+        probs, targets, n, one_d = saved
+        gx = (probs * targets.sum(axis=1, keepdims=True) - targets) * (g / n)
+        return (gx[0] if one_d else gx), None
+
+
+def _binary_case(rng):
+    shape = tuple(int(d) for d in rng.integers(1, 5, size=int(rng.integers(1, 3))))
+    return (rng.uniform(-4, 4, size=shape), rng.integers(0, 2, size=shape).astype(float)), {}
+
+
+class SigmoidWithLoss(Op):
+    """L = mean over all elements of -(t log a + (1 - t) log(1 - a)),  a = sigmoid(x).
+
+    The course's logistic-regression cost, on logits. Computed as max(x, 0) - x t + log(1 + e^-|x|),
+    so x = +-1000 stays finite. VJP: gx = g * (a - t) / size; targets: None.
+    """
+
+    label = "SigmoidWithLoss"
+    domain = Domain(arity=2, sample=_binary_case, nondiff=(1,))
+
+    @staticmethod
+    def forward(logits, t):
+        if t.shape != logits.shape:
+            raise ShapeError(
+                f"SigmoidWithLoss: input 1 (t) has shape {t.shape}; logits have shape "
+                f"{logits.shape}, and the two must match"
+            )
+        if logits.size == 0:
+            raise InvalidArgumentError("SigmoidWithLoss: logits are empty")
+        losses = np.maximum(logits, 0) - logits * t + np.log1p(np.exp(-np.abs(logits)))
+        a = np.exp(-np.logaddexp(0.0, -logits))
+        return np.asarray(losses.mean(), dtype=logits.dtype), (a, t, logits.size)
+
+    @staticmethod
+    def backward(saved, g):
+        a, t, size = saved
+        return (a - t) * (g / size), None
+
+
+class MeanSquaredError(Op):
+    """L = 0.5 * sum((y - t)^2) over all elements (the book's convention; no batch mean).
+
+    VJP: gy = g * (y - t),  gt = -g * (y - t).
+    """
+
+    label = "MeanSquaredError"
+    domain = Domain(arity=2, shapes="same")
+
+    @staticmethod
+    def forward(y, t):
+        if y.shape != t.shape:
+            raise ShapeError(
+                f"MeanSquaredError: input 1 (t) has shape {t.shape}; y has shape {y.shape}, "
+                "and the two must match"
+            )
+        diff = y - t
+        return np.asarray(0.5 * np.sum(diff * diff), dtype=diff.dtype), diff
+
+    @staticmethod
+    def backward(diff, g, needs):
+        return (g * diff if needs[0] else None), (-g * diff if needs[1] else None)
