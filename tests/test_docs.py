@@ -1,0 +1,251 @@
+"""Every Python example in README.md and docs/**/*.md runs, so no example can rot.
+
+How a page is run (the same rules are stated for writers in docs/index.md):
+
+- Each ```python fenced block is code. The blocks of one page run in order, in one fresh
+  namespace, with the working directory set to a temporary folder (files land there).
+- A block marked ```python no-run is shown, not run. Use it only for code that cannot run in a
+  test (it reads the user's own MNIST folder, or loops for minutes), never to hide a failure.
+- A top-level ``print(...)`` whose line ends with ``# -> text`` must print ``text``.
+- A block marked ```output right after a python block must equal everything that block printed.
+- In both checks runs of spaces compare equal and ``...`` matches any text, as in doctest.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import io
+import re
+import tokenize
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").rglob("*.md")])
+FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*([^`]*)$")
+RUN_MARKER = "no-run"
+
+
+@dataclass
+class Block:
+    """One fenced block: its info string words, its text, and its first line in the file."""
+
+    info: tuple[str, ...]
+    text: str
+    line: int
+
+    @property
+    def language(self) -> str:
+        return self.info[0].lower() if self.info else ""
+
+
+def extract_blocks(markdown: str, where: str = "<markdown>") -> list[Block]:
+    """The fenced code blocks of a markdown text, in order. An unclosed fence is an error."""
+    blocks = []
+    lines = markdown.splitlines()
+    i = 0
+    while i < len(lines):
+        match = FENCE.match(lines[i])
+        if not match:
+            i += 1
+            continue
+        indent, fence, info = match.groups()
+        start = i + 1
+        body = []
+        i += 1
+        while i < len(lines):
+            closing = lines[i].strip()
+            if closing.startswith(fence[0] * len(fence)) and set(closing) == {fence[0]}:
+                break
+            line = lines[i]
+            body.append(line[len(indent):] if line.startswith(indent) else line.lstrip())
+            i += 1
+        else:
+            raise AssertionError(f"{where}:{start}: the fence opened here is never closed")
+        blocks.append(Block(tuple(info.split()), "\n".join(body) + "\n", start + 1))
+        i += 1
+    return blocks
+
+
+def _pattern(expected: str) -> re.Pattern:
+    """A regex for expected output: whitespace runs match any whitespace, ``...`` any text."""
+    words = expected.strip().split("...")
+    parts = [r"\s+".join(re.escape(w) for w in part.split()) for part in words]
+    joined = r"[\s\S]*?".join(
+        (r"\s*" if i else "") + p + (r"\s*" if i < len(parts) - 1 else "")
+        for i, p in enumerate(parts)
+    )
+    return re.compile(r"\s*" + joined + r"\s*")
+
+
+def output_matches(expected: str, actual: str) -> bool:
+    """True when ``actual`` equals ``expected`` up to whitespace runs and ``...`` wildcards."""
+    return _pattern(expected).fullmatch(actual) is not None
+
+
+def _arrow_comments(source: str) -> dict[int, str]:
+    """Line number -> the text after ``# ->`` in a comment on that line."""
+    found = {}
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type == tokenize.COMMENT and tok.string.startswith("# ->"):
+            found[tok.start[0]] = tok.string[len("# ->"):].strip()
+    return found
+
+
+def _is_print(stmt: ast.stmt) -> bool:
+    return (
+        isinstance(stmt, ast.Expr)
+        and isinstance(stmt.value, ast.Call)
+        and isinstance(stmt.value.func, ast.Name)
+        and stmt.value.func.id == "print"
+    )
+
+
+def run_block(block: Block, namespace: dict, where: str) -> str:
+    """Run one python block statement by statement; check ``# ->`` lines; return its output."""
+    source = block.text
+    try:
+        tree = ast.parse(source, filename=where)
+    except SyntaxError as e:
+        raise AssertionError(f"{where}: line {block.line + (e.lineno or 1) - 1}: {e.msg}") from None
+    expected = _arrow_comments(source)
+    checked = set()
+    output = io.StringIO()
+    for stmt in tree.body:
+        code = compile(ast.Module([stmt], type_ignores=[]), where, "exec")
+        line = block.line + stmt.lineno - 1
+        buffer = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(buffer):
+                exec(code, namespace)
+        except Exception as e:
+            raise AssertionError(
+                f"{where}: the statement at line {line} raised {type(e).__name__}: {e}"
+            ) from e
+        printed = buffer.getvalue()
+        output.write(printed)
+        end = stmt.end_lineno
+        if _is_print(stmt) and end in expected:
+            checked.add(end)
+            if not output_matches(expected[end], printed):
+                raise AssertionError(
+                    f"{where}: line {line} printed {printed.strip()!r}, "
+                    f"but the page says # -> {expected[end]}"
+                )
+    stray = sorted(set(expected) - checked)
+    if stray:
+        raise AssertionError(
+            f"{where}: line {block.line + stray[0] - 1} has a '# ->' comment that is not on the "
+            "last line of a top-level print(...)"
+        )
+    return output.getvalue()
+
+
+def run_page(markdown: str, where: str) -> int:
+    """Run every python block of a page in one namespace; return how many blocks ran."""
+    namespace = {"__name__": "__docs__"}
+    ran = 0
+    last_output = None
+    for block in extract_blocks(markdown, where):
+        here = f"{where}:{block.line}"
+        if block.language == "python":
+            if RUN_MARKER in block.info[1:]:
+                last_output = None
+                continue
+            last_output = run_block(block, namespace, where)
+            ran += 1
+        elif block.language == "output":
+            if last_output is None:
+                raise AssertionError(f"{here}: an ```output block must follow a run python block")
+            if not output_matches(block.text, last_output):
+                raise AssertionError(
+                    f"{here}: the python block above printed\n{last_output}\n"
+                    f"but the page shows\n{block.text}"
+                )
+            last_output = None
+        else:
+            last_output = None
+    return ran
+
+
+@pytest.fixture
+def doc_env(tmp_path, monkeypatch):
+    """A clean working directory and a non-interactive matplotlib for the examples."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    return tmp_path
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(ROOT)) for p in PAGES])
+def test_page_examples_run(page, doc_env):
+    run_page(page.read_text(encoding="utf-8"), str(page.relative_to(ROOT)))
+
+
+# ----- tests of the runner itself: each check must be able to fail ---------------------------
+
+
+def _page(*blocks: str) -> str:
+    return "\n\nSome prose.\n\n".join(blocks)
+
+
+def test_blocks_share_one_namespace_in_order(doc_env):
+    page = _page("```python\nx = 2\n```", "```python\ny = x * 3\nprint(y)  # -> 6\n```")
+    assert run_page(page, "page.md") == 2
+
+
+def test_failing_block_fails_the_page(doc_env):
+    page = _page("```python\nx = 1\n```", "```python\nraise ValueError('boom')\n```")
+    with pytest.raises(AssertionError, match=r"page.md: the statement at line 8 raised ValueError: boom"):
+        run_page(page, "page.md")
+
+
+def test_wrong_arrow_output_fails(doc_env):
+    with pytest.raises(AssertionError, match="printed '7'"):
+        run_page("```python\nprint(3 + 4)  # -> 8\n```", "page.md")
+
+
+def test_arrow_comment_must_follow_a_print(doc_env):
+    with pytest.raises(AssertionError, match="not on the last line"):
+        run_page("```python\nx = 3  # -> 3\n```", "page.md")
+
+
+def test_ellipsis_and_whitespace_in_expected_output():
+    assert output_matches("0.693...", "0.6931471805599453\n")
+    assert output_matches("[[1.  2.]\n [3.  4.]]", "[[1. 2.]\n [3. 4.]]\n")
+    assert not output_matches("0.693...", "0.7\n")
+    assert not output_matches("(3, 2)", "(3, 2, 1)\n")
+
+
+def test_output_block_is_compared(doc_env):
+    ok = "```python\nprint('a')\nprint('b')\n```\n\n```output\na\nb\n```\n"
+    assert run_page(ok, "page.md") == 1
+    bad = ok.replace("```output\na\nb", "```output\na\nc")
+    with pytest.raises(AssertionError, match="but the page shows"):
+        run_page(bad, "page.md")
+
+
+def test_no_run_blocks_are_skipped_and_other_languages_ignored(doc_env):
+    page = _page(
+        "```python no-run\nopen('/no/such/mnist/folder')\n```",
+        "```bash\nexit 1\n```",
+        "```python\nprint('ran')  # -> ran\n```",
+    )
+    assert run_page(page, "page.md") == 1
+
+
+def test_unclosed_fence_is_an_error():
+    with pytest.raises(AssertionError, match="never closed"):
+        extract_blocks("```python\nx = 1\n", "page.md")
+
+
+def test_files_land_in_the_temporary_folder(doc_env):
+    run_page("```python\nopen('written.txt', 'w').write('hi')\n```", "page.md")
+    assert (doc_env / "written.txt").read_text() == "hi"
+
+
+def test_every_page_is_collected():
+    names = {str(p.relative_to(ROOT)) for p in PAGES}
+    assert "README.md" in names
