@@ -1,0 +1,489 @@
+"""The engine's behaviour: construction, graph recording, backward bookkeeping, memory, errors."""
+
+from __future__ import annotations
+
+import gc
+import threading
+import warnings
+import weakref
+
+import numpy as np
+import pytest
+
+import autograd_lite as ag
+from autograd_lite.engine import FREED
+
+
+# ----- construction -----------------------------------------------------------------------------
+
+def test_numbers_lists_and_ints_become_float64():
+    for data in (3, 2.5, [1, 2], np.array([1, 2], dtype=np.int32), np.array([True, False])):
+        t = ag.Tensor(data)
+        assert t.dtype == np.float64 and t.requires_grad
+
+
+def test_float32_stays_and_dtype_overrides():
+    assert ag.Tensor(np.ones(2, np.float32)).dtype == np.float32
+    assert ag.Tensor([1, 2], dtype=np.float32).dtype == np.float32
+    labels = ag.Tensor([1, 2], requires_grad=False, dtype=np.int64)
+    assert labels.dtype == np.int64
+
+
+def test_gradients_on_integer_dtype_are_a_type_error():
+    with pytest.raises(TypeError, match="requires_grad=True needs floating-point"):
+        ag.Tensor([1, 2], dtype=np.int64)
+    with pytest.raises(ag.DTypeError):
+        ag.Tensor([1, 2], dtype=np.int64, requires_grad=True)
+
+
+def test_non_numeric_data_is_refused():
+    with pytest.raises(ag.DTypeError, match="numeric"):
+        ag.Tensor(["a", "b"], name="words")
+    with pytest.raises(TypeError):
+        ag.Tensor({"a": 1})
+
+
+def test_tensor_copies_the_callers_array():
+    a = np.ones(3)
+    t = ag.Tensor(a)
+    t.data -= 1.0
+    assert np.all(a == 1.0)
+
+
+def test_attributes():
+    t = ag.Tensor(np.zeros((2, 3)), name="x")
+    assert (t.shape, t.ndim, t.size, t.name, t.is_leaf, t.grad) == ((2, 3), 2, 6, "x", True, None)
+    assert ag.Tensor(4.0).item() == 4.0
+    with pytest.raises(ag.ShapeError):
+        t.item()
+    d = (t * 2).detach()
+    assert d.is_leaf and not d.requires_grad and d.node is None
+
+
+def test_node_is_inspectable():
+    x, W = ag.Tensor([[1.0, 2.0]], name="x"), ag.Tensor([[1.0], [2.0]], name="W")
+    y = x @ W
+    assert y.node.label == "MatMul" and y.node.inputs[0] is x and y.node.inputs[1] is W
+    assert not y.is_leaf and "MatMul" in repr(y)
+
+
+# ----- constants and operators ------------------------------------------------------------------
+
+def test_numpy_arrays_and_numbers_on_either_side_are_constants():
+    t = ag.Tensor([1.0, 2.0])
+    for expr in (np.ones(2) * t, t * np.ones(2), 2 + t, t - 1, 1 / t, 2**t, t**2, np.eye(2) @ t):
+        assert isinstance(expr, ag.Tensor) and expr.requires_grad
+    c = np.ones(2) * t
+    assert isinstance(c.node.inputs[0], np.ndarray)
+
+
+def test_python_numbers_keep_float32():
+    t = ag.Tensor(np.ones(3, np.float32))
+    assert (t * 2.5 + 1).dtype == np.float32
+    assert (3 - t / 2).dtype == np.float32
+
+
+def test_all_operators_and_methods_give_the_right_gradients():
+    rng = np.random.default_rng(0)
+    a0, b0 = rng.uniform(0.5, 2, (2, 3)), rng.uniform(0.5, 2, (2, 3))
+    a, b = ag.Tensor(a0), ag.Tensor(b0)
+    out = ((a + b) * (a - b) / b - (-a) ** 2).sum() + (a @ b.T).mean() + a.max(axis=1).sum()
+    out = out + a.exp().log().sum() + a.relu().sigmoid().tanh().sum() + a.reshape(3, 2).T.sum()
+    out = out + a.transpose(1, 0)[0].sum()
+    out.backward()
+
+    def f(a_, b_):
+        return (
+            ((a_ + b_) * (a_ - b_) / b_ - a_**2).sum() + (a_ @ b_.T).mean() + a_.max(axis=1).sum()
+            + a_.sum() + np.tanh(1 / (1 + np.exp(-np.maximum(a_, 0)))).sum() + a_.sum()
+            + a_.T[0].sum()
+        )
+
+    eps = 1e-6
+    for tensor, base, which in ((a, a0, 0), (b, b0, 1)):
+        num = np.zeros_like(base)
+        for idx in np.ndindex(base.shape):
+            plus, minus = base.copy(), base.copy()
+            plus[idx] += eps
+            minus[idx] -= eps
+            args_p = (plus, b0) if which == 0 else (a0, plus)
+            args_m = (minus, b0) if which == 0 else (a0, minus)
+            num[idx] = (f(*args_p) - f(*args_m)) / (2 * eps)
+        np.testing.assert_allclose(tensor.grad, num, rtol=1e-5, atol=1e-7)
+
+
+def test_integer_array_indexing_accumulates_repeated_indices():
+    x = ag.Tensor(np.arange(4.0))
+    x[np.array([0, 0, 3, 0])].sum().backward()
+    np.testing.assert_array_equal(x.grad, [3, 0, 0, 1])
+
+
+def test_functions_match_methods():
+    x = ag.Tensor(np.array([[-1.0, 2.0], [3.0, -4.0]]))
+    np.testing.assert_array_equal(ag.relu(x).data, x.relu().data)
+    np.testing.assert_array_equal(ag.sum(x, axis=0).data, x.sum(axis=0).data)
+    np.testing.assert_array_equal(ag.reshape(x, (4,)).data, x.reshape(4).data)
+    np.testing.assert_allclose(ag.softmax(x, axis=-1).data.sum(axis=-1), [1, 1])
+    np.testing.assert_array_equal(ag.leaky_relu(x, slope=0.1).data, [[-0.1, 2], [3, -0.4]])
+    np.testing.assert_array_equal(ag.broadcast_to(ag.Tensor([1.0, 2.0]), (3, 2)).data[2], [1, 2])
+
+
+def test_affine_is_one_node_and_matches_matmul_plus_bias():
+    rng = np.random.default_rng(1)
+    x, W, b = (ag.Tensor(rng.normal(size=s)) for s in ((4, 3), (3, 2), (2,)))
+    h = ag.affine(x, W, b)
+    assert h.node.label == "Affine"
+    np.testing.assert_allclose(h.data, (x @ W + b).data)
+
+
+def test_softmax_with_loss_accepts_int_and_one_hot_labels():
+    logits = ag.Tensor(np.random.default_rng(2).normal(size=(4, 3)))
+    a = ag.softmax_with_loss(logits, np.array([0, 1, 2, 1]))
+    b = ag.softmax_with_loss(logits, np.eye(3)[[0, 1, 2, 1]])
+    assert a.item() == pytest.approx(b.item())
+
+
+def test_dropout_is_identity_at_test_time_and_masks_in_training():
+    x = ag.Tensor(np.ones((100, 10)))
+    assert ag.dropout(x, 0.5, train=False) is x
+    y = ag.dropout(x, 0.5, rng=np.random.default_rng(0))
+    assert set(np.unique(y.data)) == {0.0, 2.0}
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, y.data)
+    with pytest.raises(ag.InvalidArgumentError, match="ratio"):
+        ag.dropout(x, 1.5)
+
+
+# ----- backward bookkeeping ----------------------------------------------------------------------
+
+def test_reused_non_leaf():
+    a = ag.Tensor(3.0)
+    b = a + a
+    c = b * b
+    c.backward()
+    assert a.grad == pytest.approx(24.0)  # c = 4 a^2
+    assert b.grad == pytest.approx(12.0)
+
+
+def test_fan_out_accumulates():
+    x = ag.Tensor([1.0, 2.0])
+    y = x * 3.0 + x.exp() + x
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad, 4.0 + np.exp([1.0, 2.0]))
+
+
+def test_leaf_grad_accumulates_across_backward_calls():
+    x = ag.Tensor([1.0, 2.0])
+    (x * 2).sum().backward()
+    (x * 3).sum().backward()
+    np.testing.assert_array_equal(x.grad, [5.0, 5.0])
+    x.zero_grad()
+    assert x.grad is None
+
+
+def test_graph_is_freed_after_backward_and_retain_graph_keeps_it():
+    x = ag.Tensor([1.0, 2.0])
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_array_equal(x.grad, [4.0, 8.0])
+    assert y.node.saved is FREED
+    with pytest.raises(ag.BackwardError, match="already freed"):
+        y.backward()
+
+
+def test_no_gradient_work_for_inputs_that_need_none():
+    seen = []
+
+    class Spy(ag.Op):
+        label = "Spy"
+
+        @staticmethod
+        def forward(x, W):
+            return x @ W, (x, W)
+
+        @staticmethod
+        def backward(saved, g, needs):
+            seen.append(needs)
+            x, W = saved
+            return (g @ W.T if needs[0] else None), (x.T @ g if needs[1] else None)
+
+    W = ag.Tensor(np.ones((3, 2)))
+    ag.apply(Spy, np.ones((4, 3)), W).sum().backward()
+    assert seen == [(False, True)] and W.grad.shape == (3, 2)
+
+
+def test_constants_only_need_no_gradient_and_backward_refuses():
+    y = ag.Tensor([1.0], requires_grad=False) * 2
+    assert not y.requires_grad and y.node is None
+    with pytest.raises(ag.BackwardError, match="does not require a gradient"):
+        y.backward()
+
+
+def test_a_100k_node_chain_runs_without_recursion():
+    x = ag.Tensor(1.0)
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0
+    y.backward()
+    assert x.grad == 1.0
+
+
+def test_non_scalar_backward_needs_grad_of_the_right_shape():
+    y = ag.Tensor(np.ones((2, 3))) * 2
+    with pytest.raises(ag.BackwardError, match=r"shape \(2, 3\)"):
+        y.backward()
+    with pytest.raises(ag.ShapeError, match=r"grad has shape \(3,\)"):
+        y.backward(np.ones(3))
+    y.backward(np.ones((2, 3)))
+
+
+def test_broadcast_gradients_are_reduced_to_each_input_shape():
+    a = ag.Tensor(np.ones((2, 3)))
+    b = ag.Tensor(np.ones(3))
+    c = ag.Tensor(np.ones((2, 1)))
+    (a * b + c).sum().backward()
+    assert b.grad.shape == (3,) and np.all(b.grad == 2)
+    assert c.grad.shape == (2, 1) and np.all(c.grad == 3)
+
+
+def test_leaf_gradients_never_share_memory():
+    a, b = ag.Tensor([1.0, 2.0]), ag.Tensor([3.0, 4.0])
+    s = a + b
+    s.sum().backward()
+    a.grad *= 10  # an in-place optimizer must not change b's gradient
+    np.testing.assert_array_equal(b.grad, [1.0, 1.0])
+    np.testing.assert_array_equal(s.grad, [1.0, 1.0])
+
+
+def test_wrong_gradient_shape_from_an_op_is_named():
+    class BadShape(ag.Op):
+        label = "BadShape"
+
+        @staticmethod
+        def forward(x):
+            return x * 2, None
+
+        @staticmethod
+        def backward(saved, g):
+            return (np.ones(7),)
+
+    with pytest.raises(ag.ShapeError, match=r"BadShape: the gradient for input 0 has shape \(7,\)"):
+        ag.apply(BadShape, ag.Tensor(np.ones((2, 3)))).sum().backward()
+
+
+def test_wrong_gradient_count_is_named():
+    class TwoGrads(ag.Op):
+        label = "TwoGrads"
+
+        @staticmethod
+        def forward(x):
+            return x, None
+
+        @staticmethod
+        def backward(saved, g):
+            return g, g
+
+    with pytest.raises(ag.BackwardError, match="TwoGrads: backward must return a tuple with one"):
+        ag.apply(TwoGrads, ag.Tensor([1.0])).sum().backward()
+
+
+# ----- memory -----------------------------------------------------------------------------------
+
+def test_no_reference_cycles_a_training_step_is_freed_without_gc():
+    rng = np.random.default_rng(0)
+    W = ag.Tensor(rng.normal(size=(5, 4)))
+    b = ag.Tensor(np.zeros(4))
+
+    def step():
+        h = ag.affine(rng.normal(size=(8, 5)), W, b).relu()
+        loss = ag.softmax_with_loss(h, rng.integers(0, 4, size=8))
+        loss.backward()
+        return weakref.ref(h), weakref.ref(loss)
+
+    gc.disable()
+    try:
+        refs = step()
+        assert all(r() is None for r in refs)
+    finally:
+        gc.enable()
+
+
+# ----- modes ------------------------------------------------------------------------------------
+
+def test_no_grad_records_nothing_and_resets_on_error():
+    x = ag.Tensor([1.0])
+    with ag.no_grad():
+        y = x * 2
+    assert not y.requires_grad and y.node is None
+    with pytest.raises(RuntimeError):
+        with ag.no_grad():
+            raise RuntimeError("boom")
+    assert ag.is_grad_enabled() and (x * 2).requires_grad
+
+
+def test_grad_mode_does_not_leak_between_threads():
+    results = []
+    with ag.no_grad():
+        thread = threading.Thread(target=lambda: results.append((ag.Tensor([1.0]) * 2).requires_grad))
+        thread.start()
+        thread.join()
+    assert results == [True]
+
+
+def test_name_scope_is_recorded_on_nodes():
+    x = ag.Tensor([1.0])
+    with ag.name_scope("layer1"):
+        with ag.name_scope("inner"):
+            y = x * 2
+        z = y + 1
+    assert y.node.scope == "layer1/inner" and z.node.scope == "layer1" and (z * 1).node.scope == ""
+
+
+def test_detect_anomaly_names_the_forward_op():
+    x = ag.Tensor([-1.0, 1.0])
+    with np.errstate(all="ignore"), ag.detect_anomaly():
+        with pytest.raises(ag.AnomalyError, match="Log: the forward output contains NaN"):
+            x.log()
+
+
+def test_detect_anomaly_names_the_backward_op_and_input():
+    x = ag.Tensor([0.0, 1.0])
+    with np.errstate(all="ignore"), ag.detect_anomaly():
+        y = (x**0.5).sum()
+        with pytest.raises(ag.AnomalyError, match="Pow: the gradient for input 0 contains inf"):
+            y.backward()
+
+
+# ----- numerical stability ----------------------------------------------------------------------
+
+def test_losses_and_sigmoid_are_stable_at_extremes_with_no_warnings():
+    # Underflow to 0 is exact enough here and NumPy ignores it by default; everything else raises.
+    with warnings.catch_warnings(), np.errstate(divide="raise", over="raise", invalid="raise"):
+        warnings.simplefilter("error")
+        logits = ag.Tensor(np.array([[1e4, -1e4, 0.0], [-1e4, 1e4, 5.0]]))
+        loss = ag.softmax_with_loss(logits, np.array([1, 1]))
+        loss.backward()
+        assert np.isfinite(loss.item()) and np.all(np.isfinite(logits.grad))
+        assert loss.item() == pytest.approx(1e4, rel=1e-6)
+        z = ag.Tensor(np.array([1000.0, -1000.0]))
+        s = z.sigmoid()
+        s.sum().backward()
+        np.testing.assert_array_equal(s.data, [1.0, 0.0])
+        assert np.all(np.isfinite(z.grad))
+        z.zero_grad()
+        bce = ag.sigmoid_with_loss(z, np.array([0.0, 1.0]))
+        bce.backward()
+        assert bce.item() == pytest.approx(1000.0) and np.all(np.isfinite(z.grad))
+
+
+# ----- errors -----------------------------------------------------------------------------------
+
+def test_errors_derive_from_builtins():
+    assert issubclass(ag.ShapeError, ValueError) and issubclass(ag.ShapeError, ag.AutogradLiteError)
+    assert issubclass(ag.DTypeError, TypeError) and issubclass(ag.InvalidArgumentError, ValueError)
+
+
+def test_matmul_and_affine_shape_errors_name_both_shapes():
+    with pytest.raises(ag.ShapeError, match=r"MatMul: .*\(4, 5\).*\(3, 2\).*needs 5 rows"):
+        ag.Tensor(np.ones((4, 5))) @ ag.Tensor(np.ones((3, 2)))
+    with pytest.raises(
+        ValueError, match=r"Affine: input 1 \(W\) has shape \(3, 2\); x has shape \(4, 5\), so W needs 5 rows"
+    ):
+        ag.affine(np.ones((4, 5)), ag.Tensor(np.ones((3, 2))), ag.Tensor(np.zeros(2)))
+    with pytest.raises(ag.ShapeError, match=r"input 2 \(b\) has shape \(3,\)"):
+        ag.affine(np.ones((4, 3)), ag.Tensor(np.ones((3, 2))), ag.Tensor(np.zeros(3)))
+
+
+def test_label_errors():
+    logits = ag.Tensor(np.zeros((3, 4)))
+    with pytest.raises(ag.InvalidArgumentError, match="label 7 is out of range for 4 classes"):
+        ag.softmax_with_loss(logits, np.array([0, 7, 1]))
+    with pytest.raises(ag.ShapeError, match=r"labels\) has shape \(2,\).*need shape \(3,\)"):
+        ag.softmax_with_loss(logits, np.array([0, 1]))
+    with pytest.raises(ag.DTypeError, match="integers"):
+        ag.softmax_with_loss(logits, np.array([0.5, 1, 2]))
+
+
+def test_bad_axis_and_broadcast_errors():
+    x = ag.Tensor(np.ones((2, 3)))
+    with pytest.raises(ag.InvalidArgumentError, match="Sum: axis 2 is out of range"):
+        x.sum(axis=2)
+    with pytest.raises(ValueError, match="Softmax"):
+        ag.softmax(x, axis=5)
+    with pytest.raises(ag.ShapeError, match=r"Add: inputs of shapes \(2, 3\), \(4,\)"):
+        x + np.ones(4)
+    with pytest.raises(ag.ShapeError, match="Reshape: cannot reshape"):
+        x.reshape(4, 2)
+
+
+def test_bad_input_leaves_user_arrays_untouched():
+    data = np.ones((4, 5))
+    before = data.copy()
+    with pytest.raises(ag.ShapeError):
+        ag.affine(data, ag.Tensor(np.ones((3, 2))), ag.Tensor(np.zeros(2)))
+    np.testing.assert_array_equal(data, before)
+
+
+# ----- the op contract --------------------------------------------------------------------------
+
+def test_an_op_without_label_is_refused():
+    with pytest.raises(ag.OpDefinitionError, match="label"):
+        class NoLabel(ag.Op):
+            @staticmethod
+            def forward(x):
+                return x, None
+
+            @staticmethod
+            def backward(saved, g):
+                return (g,)
+
+
+def test_a_built_in_op_without_domain_is_refused():
+    body = {
+        "__module__": "autograd_lite.ops.fake",
+        "label": "Fake",
+        "forward": staticmethod(lambda x: (x, None)),
+        "backward": staticmethod(lambda saved, g: (g,)),
+    }
+    with pytest.raises(ag.OpDefinitionError, match="domain"):
+        type("Fake", (ag.Op,), body)
+    assert "Fake" not in ag.REGISTRY
+
+
+def test_methods_must_be_static_and_defined():
+    with pytest.raises(ag.OpDefinitionError, match="staticmethod"):
+        class NotStatic(ag.Op):
+            label = "NotStatic"
+
+            def forward(self, x):
+                return x, None
+
+            @staticmethod
+            def backward(saved, g):
+                return (g,)
+
+    with pytest.raises(ag.OpDefinitionError, match="backward` is not defined"):
+        class NoBackward(ag.Op):
+            label = "NoBackward"
+
+            @staticmethod
+            def forward(x):
+                return x, None
+
+
+def test_a_users_op_needs_only_a_label():
+    class Square(ag.Op):
+        label = "Square"
+
+        @staticmethod
+        def forward(x):
+            return x * x, x
+
+        @staticmethod
+        def backward(x, g):
+            return (2 * x * g,)
+
+    x = ag.Tensor([3.0])
+    ag.apply(Square, x).sum().backward()
+    assert x.grad[0] == 6.0 and "Square" not in ag.REGISTRY
