@@ -6,7 +6,8 @@ How a page is run (the same rules are stated for writers in docs/index.md):
   namespace, with the working directory set to a temporary folder (files land there).
 - A block marked ```python no-run is shown, not run. Use it only for code that cannot run in a
   test (it reads the user's own MNIST folder, or loops for minutes), never to hide a failure.
-- A top-level ``print(...)`` whose line ends with ``# -> text`` must print ``text``.
+- A ``print(...)`` statement whose last line ends with ``# -> text`` must print ``text`` (also
+  inside a loop or a ``try`` block; each time it runs).
 - A block marked ```output right after a python block must equal everything that block printed.
 - In both checks runs of spaces compare equal and ``...`` matches any text, as in doctest.
 """
@@ -17,6 +18,7 @@ import ast
 import contextlib
 import io
 import re
+import sys
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,6 +106,35 @@ def _is_print(stmt: ast.stmt) -> bool:
     )
 
 
+class _CheckPrints(ast.NodeTransformer):
+    """Wrap each ``print(...)`` statement that ends in ``# -> text`` in an output check."""
+
+    def __init__(self, expected: dict[int, str]):
+        self.expected = expected
+        self.wrapped: set[int] = set()
+
+    def visit_Expr(self, node: ast.Expr):
+        if not _is_print(node) or node.end_lineno not in self.expected:
+            return node
+        self.wrapped.add(node.end_lineno)
+        check = ast.Call(
+            func=ast.Name("__docs_check_print__", ast.Load()),
+            args=[
+                ast.Constant(node.end_lineno),
+                ast.Constant(self.expected[node.end_lineno]),
+                ast.Lambda(
+                    args=ast.arguments(
+                        posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[],
+                        kwarg=None, defaults=[],
+                    ),
+                    body=node.value,
+                ),
+            ],
+            keywords=[],
+        )
+        return ast.copy_location(ast.Expr(check), node)
+
+
 def run_block(block: Block, namespace: dict, where: str) -> str:
     """Run one python block statement by statement; check ``# ->`` lines; return its output."""
     source = block.text
@@ -112,35 +143,39 @@ def run_block(block: Block, namespace: dict, where: str) -> str:
     except SyntaxError as e:
         raise AssertionError(f"{where}: line {block.line + (e.lineno or 1) - 1}: {e.msg}") from None
     expected = _arrow_comments(source)
-    checked = set()
+    transformer = _CheckPrints(expected)
+    tree = ast.fix_missing_locations(transformer.visit(tree))
+    stray = sorted(set(expected) - transformer.wrapped)
+    if stray:
+        raise AssertionError(
+            f"{where}: line {block.line + stray[0] - 1} has a '# ->' comment that is not on the "
+            "last line of a print(...) statement"
+        )
+
+    def check_print(lineno: int, text: str, thunk) -> None:
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            thunk()
+        printed = buffer.getvalue()
+        sys.stdout.write(printed)
+        if not output_matches(text, printed):
+            raise AssertionError(
+                f"line {block.line + lineno - 1} printed {printed.strip()!r}, "
+                f"but the page says # -> {text}"
+            )
+
+    namespace["__docs_check_print__"] = check_print
     output = io.StringIO()
     for stmt in tree.body:
         code = compile(ast.Module([stmt], type_ignores=[]), where, "exec")
         line = block.line + stmt.lineno - 1
-        buffer = io.StringIO()
         try:
-            with contextlib.redirect_stdout(buffer):
+            with contextlib.redirect_stdout(output):
                 exec(code, namespace)
         except Exception as e:
             raise AssertionError(
                 f"{where}: the statement at line {line} raised {type(e).__name__}: {e}"
             ) from e
-        printed = buffer.getvalue()
-        output.write(printed)
-        end = stmt.end_lineno
-        if _is_print(stmt) and end in expected:
-            checked.add(end)
-            if not output_matches(expected[end], printed):
-                raise AssertionError(
-                    f"{where}: line {line} printed {printed.strip()!r}, "
-                    f"but the page says # -> {expected[end]}"
-                )
-    stray = sorted(set(expected) - checked)
-    if stray:
-        raise AssertionError(
-            f"{where}: line {block.line + stray[0] - 1} has a '# ->' comment that is not on the "
-            "last line of a top-level print(...)"
-        )
     return output.getvalue()
 
 
@@ -203,8 +238,15 @@ def test_failing_block_fails_the_page(doc_env):
 
 
 def test_wrong_arrow_output_fails(doc_env):
-    with pytest.raises(AssertionError, match="printed '7'"):
+    with pytest.raises(AssertionError, match="line 2 printed '7', but the page says # -> 8"):
         run_page("```python\nprint(3 + 4)  # -> 8\n```", "page.md")
+
+
+def test_arrow_checks_prints_inside_blocks(doc_env):
+    page = "```python\ntry:\n    1 / 0\nexcept ZeroDivisionError as e:\n    print(e)  # -> {}\n```"
+    assert run_page(page.format("division by zero"), "page.md") == 1
+    with pytest.raises(AssertionError, match="printed 'division by zero'"):
+        run_page(page.format("something else"), "page.md")
 
 
 def test_arrow_comment_must_follow_a_print(doc_env):
