@@ -105,7 +105,8 @@ def backward(root, grad=None, retain_graph: bool = False) -> None:
         if root.data.size != 1:
             raise BackwardError(
                 f"backward: the output has shape {root.shape}; only a single-element output gets "
-                "an implicit gradient of 1. Pass grad= with the same shape, or reduce it with .sum()"
+                "an implicit gradient of 1. Pass grad= with the same shape, or reduce it first "
+                "with .sum()"
             )
         grad = np.ones_like(root.data)
     else:

@@ -50,7 +50,7 @@ class RenderError(AutogradLiteError, RuntimeError):
 
 
 class DatasetError(AutogradLiteError, ValueError):
-    """A dataset file is corrupt or of the wrong format, or an optional dataset package is absent."""
+    """A dataset file is corrupt or of the wrong format, or an optional package is absent."""
 
 
 class DatasetNotFoundError(DatasetError, FileNotFoundError):

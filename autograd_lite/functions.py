@@ -9,9 +9,32 @@ import numpy as np
 
 from .errors import InvalidArgumentError
 from .ops import (
-    Add, Affine, BroadcastTo, Div, Dropout, Exp, GetItem, LeakyReLU, Log, MatMul, Max, Mean,
-    MeanSquaredError, Mul, Neg, Pow, ReLU, Reshape, Sigmoid, SigmoidWithLoss, Softmax,
-    SoftmaxWithLoss, Sub, Sum, Tanh, Transpose,
+    Add,
+    Affine,
+    BroadcastTo,
+    Div,
+    Dropout,
+    Exp,
+    GetItem,
+    LeakyReLU,
+    Log,
+    MatMul,
+    Max,
+    Mean,
+    MeanSquaredError,
+    Mul,
+    Neg,
+    Pow,
+    ReLU,
+    Reshape,
+    Sigmoid,
+    SigmoidWithLoss,
+    Softmax,
+    SoftmaxWithLoss,
+    Sub,
+    Sum,
+    Tanh,
+    Transpose,
 )
 from .tensor import Tensor, apply
 

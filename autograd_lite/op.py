@@ -17,8 +17,9 @@ property tests: a new built-in op is tested by construction.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -81,7 +82,9 @@ class Domain:
         out = np.array(values, dtype=np.float64)
         for point in self.avoid:
             near = np.abs(out - point) < self.margin
-            out = np.where(near, np.where(out >= point, point + self.margin, point - self.margin), out)
+            out = np.where(
+                near, np.where(out >= point, point + self.margin, point - self.margin), out
+            )
         return out
 
     def draw(self, rng: np.random.Generator) -> tuple[tuple, dict]:
@@ -94,7 +97,9 @@ class Domain:
         for i, shape in enumerate(shapes):
             low, high = self.bounds(i)
             arrays.append(self.push_away(rng.uniform(low, high, size=shape)))
-        params = {name: choices[rng.integers(len(choices))] for name, choices in self.params.items()}
+        params = {
+            name: choices[rng.integers(len(choices))] for name, choices in self.params.items()
+        }
         return tuple(arrays), params
 
 

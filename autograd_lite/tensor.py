@@ -15,8 +15,24 @@ from .engine import Node
 from .errors import AnomalyError, DTypeError, InvalidArgumentError, ShapeError
 from .modes import ANOMALY, GRAD_ENABLED, SCOPE
 from .ops import (
-    Add, Div, Exp, GetItem, Log, Max, MatMul, Mean, Mul, Neg, Pow, ReLU, Reshape, Sigmoid, Sub,
-    Sum, Tanh, Transpose,
+    Add,
+    Div,
+    Exp,
+    GetItem,
+    Log,
+    MatMul,
+    Max,
+    Mean,
+    Mul,
+    Neg,
+    Pow,
+    ReLU,
+    Reshape,
+    Sigmoid,
+    Sub,
+    Sum,
+    Tanh,
+    Transpose,
 )
 
 
@@ -289,26 +305,35 @@ def apply(op, *inputs, **params) -> Tensor:
         if isinstance(e, (InvalidArgumentError, ShapeError)) or "broadcast" not in str(e):
             raise
         shapes = ", ".join(str(a.shape) for a in arrays)
-        raise ShapeError(f"{op.label}: inputs of shapes {shapes} cannot be broadcast together") from None
+        raise ShapeError(
+            f"{op.label}: inputs of shapes {shapes} cannot be broadcast together"
+        ) from None
     if type(y) is not np.ndarray:
         y = np.asarray(y)
     if ANOMALY.get() and not np.all(np.isfinite(y)):
         bad = [str(i) for i, a in enumerate(arrays) if not np.all(np.isfinite(a))]
-        where = f"; input(s) {', '.join(bad)} already held NaN/inf" if bad else " from finite inputs"
-        raise AnomalyError(f"{op.label}: the forward output contains NaN or inf{where} (detect_anomaly)")
+        where = (
+            f"; input(s) {', '.join(bad)} already held NaN/inf" if bad else " from finite inputs"
+        )
+        raise AnomalyError(
+            f"{op.label}: the forward output contains NaN or inf{where} (detect_anomaly)"
+        )
     if not (True in needs and GRAD_ENABLED.get()):
         return Tensor._wrap(y, False)
     scope = SCOPE.get()
-    node = Node(op, inputs if not _has_raw(inputs) else _freeze(inputs, arrays),
-                params, saved, tuple(needs), "/".join(scope) if scope else "")
+    node = Node(
+        op,
+        inputs if not _has_raw(inputs) else _freeze(inputs, arrays),
+        params,
+        saved,
+        tuple(needs),
+        "/".join(scope) if scope else "",
+    )
     return Tensor._wrap(y, True, node)
 
 
 def _has_raw(inputs) -> bool:
-    for x in inputs:
-        if not isinstance(x, Tensor):
-            return True
-    return False
+    return any(not isinstance(x, Tensor) for x in inputs)
 
 
 def _freeze(inputs, arrays) -> tuple:

@@ -13,8 +13,8 @@ import pytest
 import autograd_lite as ag
 from autograd_lite.engine import FREED
 
-
 # ----- construction -----------------------------------------------------------------------------
+
 
 def test_numbers_lists_and_ints_become_float64():
     for data in (3, 2.5, [1, 2], np.array([1, 2], dtype=np.int32), np.array([True, False])):
@@ -69,6 +69,7 @@ def test_node_is_inspectable():
 
 # ----- constants and operators ------------------------------------------------------------------
 
+
 def test_numpy_arrays_and_numbers_on_either_side_are_constants():
     t = ag.Tensor([1.0, 2.0])
     for expr in (np.ones(2) * t, t * np.ones(2), 2 + t, t - 1, 1 / t, 2**t, t**2, np.eye(2) @ t):
@@ -94,8 +95,12 @@ def test_all_operators_and_methods_give_the_right_gradients():
 
     def f(a_, b_):
         return (
-            ((a_ + b_) * (a_ - b_) / b_ - a_**2).sum() + (a_ @ b_.T).mean() + a_.max(axis=1).sum()
-            + a_.sum() + np.tanh(1 / (1 + np.exp(-np.maximum(a_, 0)))).sum() + a_.sum()
+            ((a_ + b_) * (a_ - b_) / b_ - a_**2).sum()
+            + (a_ @ b_.T).mean()
+            + a_.max(axis=1).sum()
+            + a_.sum()
+            + np.tanh(1 / (1 + np.exp(-np.maximum(a_, 0)))).sum()
+            + a_.sum()
             + a_.T[0].sum()
         )
 
@@ -155,6 +160,7 @@ def test_dropout_is_identity_at_test_time_and_masks_in_training():
 
 
 # ----- backward bookkeeping ----------------------------------------------------------------------
+
 
 def test_reused_non_leaf():
     a = ag.Tensor(3.0)
@@ -290,6 +296,7 @@ def test_wrong_gradient_count_is_named():
 
 # ----- memory -----------------------------------------------------------------------------------
 
+
 def test_no_reference_cycles_a_training_step_is_freed_without_gc():
     rng = np.random.default_rng(0)
     W = ag.Tensor(rng.normal(size=(5, 4)))
@@ -311,21 +318,23 @@ def test_no_reference_cycles_a_training_step_is_freed_without_gc():
 
 # ----- modes ------------------------------------------------------------------------------------
 
+
 def test_no_grad_records_nothing_and_resets_on_error():
     x = ag.Tensor([1.0])
     with ag.no_grad():
         y = x * 2
     assert not y.requires_grad and y.node is None
-    with pytest.raises(RuntimeError):
-        with ag.no_grad():
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), ag.no_grad():
+        raise RuntimeError("boom")
     assert ag.is_grad_enabled() and (x * 2).requires_grad
 
 
 def test_grad_mode_does_not_leak_between_threads():
     results = []
     with ag.no_grad():
-        thread = threading.Thread(target=lambda: results.append((ag.Tensor([1.0]) * 2).requires_grad))
+        thread = threading.Thread(
+            target=lambda: results.append((ag.Tensor([1.0]) * 2).requires_grad)
+        )
         thread.start()
         thread.join()
     assert results == [True]
@@ -342,9 +351,12 @@ def test_name_scope_is_recorded_on_nodes():
 
 def test_detect_anomaly_names_the_forward_op():
     x = ag.Tensor([-1.0, 1.0])
-    with np.errstate(all="ignore"), ag.detect_anomaly():
-        with pytest.raises(ag.AnomalyError, match="Log: the forward output contains NaN"):
-            x.log()
+    with (
+        np.errstate(all="ignore"),
+        ag.detect_anomaly(),
+        pytest.raises(ag.AnomalyError, match="Log: the forward output contains NaN"),
+    ):
+        x.log()
 
 
 def test_detect_anomaly_names_the_backward_op_and_input():
@@ -356,6 +368,7 @@ def test_detect_anomaly_names_the_backward_op_and_input():
 
 
 # ----- numerical stability ----------------------------------------------------------------------
+
 
 def test_losses_and_sigmoid_are_stable_at_extremes_with_no_warnings():
     # Underflow to 0 is exact enough here and NumPy ignores it by default; everything else raises.
@@ -379,6 +392,7 @@ def test_losses_and_sigmoid_are_stable_at_extremes_with_no_warnings():
 
 # ----- errors -----------------------------------------------------------------------------------
 
+
 def test_errors_derive_from_builtins():
     assert issubclass(ag.ShapeError, ValueError) and issubclass(ag.ShapeError, ag.AutogradLiteError)
     assert issubclass(ag.DTypeError, TypeError) and issubclass(ag.InvalidArgumentError, ValueError)
@@ -388,7 +402,8 @@ def test_matmul_and_affine_shape_errors_name_both_shapes():
     with pytest.raises(ag.ShapeError, match=r"MatMul: .*\(4, 5\).*\(3, 2\).*needs 5 rows"):
         ag.Tensor(np.ones((4, 5))) @ ag.Tensor(np.ones((3, 2)))
     with pytest.raises(
-        ValueError, match=r"Affine: input 1 \(W\) has shape \(3, 2\); x has shape \(4, 5\), so W needs 5 rows"
+        ValueError,
+        match=r"Affine: input 1 \(W\) has shape \(3, 2\); x has shape \(4, 5\), so W needs 5 rows",
     ):
         ag.affine(np.ones((4, 5)), ag.Tensor(np.ones((3, 2))), ag.Tensor(np.zeros(2)))
     with pytest.raises(ag.ShapeError, match=r"input 2 \(b\) has shape \(3,\)"):
@@ -427,8 +442,10 @@ def test_bad_input_leaves_user_arrays_untouched():
 
 # ----- the op contract --------------------------------------------------------------------------
 
+
 def test_an_op_without_label_is_refused():
     with pytest.raises(ag.OpDefinitionError, match="label"):
+
         class NoLabel(ag.Op):
             @staticmethod
             def forward(x):
@@ -453,6 +470,7 @@ def test_a_built_in_op_without_domain_is_refused():
 
 def test_methods_must_be_static_and_defined():
     with pytest.raises(ag.OpDefinitionError, match="staticmethod"):
+
         class NotStatic(ag.Op):
             label = "NotStatic"
 
@@ -464,6 +482,7 @@ def test_methods_must_be_static_and_defined():
                 return (g,)
 
     with pytest.raises(ag.OpDefinitionError, match="backward` is not defined"):
+
         class NoBackward(ag.Op):
             label = "NoBackward"
 

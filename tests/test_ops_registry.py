@@ -78,7 +78,8 @@ def _case(op, seed):
 
 def _diff_inputs(op, arrays):
     return [
-        i for i, a in enumerate(arrays)
+        i
+        for i, a in enumerate(arrays)
         if i not in op.domain.nondiff and np.asarray(a).dtype.kind == "f"
     ]
 
@@ -107,11 +108,12 @@ def _local_backward(op, saved, g, arrays):
 
 
 def test_registry_holds_the_named_nodes():
-    expected = set(
-        "Add Sub Mul Div Neg Pow MatMul Affine ReLU LeakyReLU Sigmoid Tanh Exp Log Sum Mean Max "
-        "Reshape Transpose GetItem BroadcastTo Softmax SoftmaxWithLoss SigmoidWithLoss "
-        "MeanSquaredError Dropout".split()
-    )
+    expected = {
+        "Add", "Sub", "Mul", "Div", "Neg", "Pow", "MatMul", "Affine", "ReLU", "LeakyReLU",
+        "Sigmoid", "Tanh", "Exp", "Log", "Sum", "Mean", "Max", "Reshape", "Transpose", "GetItem",
+        "BroadcastTo", "Softmax", "SoftmaxWithLoss", "SigmoidWithLoss", "MeanSquaredError",
+        "Dropout",
+    }  # fmt: skip
     assert expected <= set(ag.REGISTRY)
 
 
@@ -212,9 +214,7 @@ def _assert_same(a, b, label):
 @pytest.mark.parametrize("op", OPS, ids=lambda op: op.label)
 def test_node_appears_in_the_graph(op):
     arrays, params = _case(op, 0)
-    tensors = [
-        ag.Tensor(a) if i in _diff_inputs(op, arrays) else a for i, a in enumerate(arrays)
-    ]
+    tensors = [ag.Tensor(a) if i in _diff_inputs(op, arrays) else a for i, a in enumerate(arrays)]
     out = ag.apply(op, *tensors, **params)
     assert out.node is not None and out.node.op is op and out.node.label == op.label
     assert all(x is y for x, y in zip(out.node.inputs, tensors) if isinstance(y, ag.Tensor))

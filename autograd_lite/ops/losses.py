@@ -27,7 +27,8 @@ def _one_hot_targets(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
     if labels.shape != (n,):
         raise ShapeError(
             f"SoftmaxWithLoss: input 1 (labels) has shape {labels.shape}; logits have shape "
-            f"{logits.shape}, so labels need shape ({n},) (class indices) or {logits.shape} (one-hot)"
+            f"{logits.shape}, so labels need shape ({n},) (class indices) "
+            f"or {logits.shape} (one-hot)"
         )
     if not np.issubdtype(labels.dtype, np.integer):
         if not np.issubdtype(labels.dtype, np.floating) or np.any(labels != np.round(labels)):
@@ -72,10 +73,13 @@ class SoftmaxWithLoss(Op):
         one_d = logits.ndim == 1
         if one_d:
             logits = logits[np.newaxis, :]
-            labels = np.reshape(labels, (1, -1) if np.ndim(labels) == 1 and labels.size > 1 else (1,))
+            labels = np.reshape(
+                labels, (1, -1) if np.ndim(labels) == 1 and labels.size > 1 else (1,)
+            )
         if logits.ndim != 2:
             raise ShapeError(
-                f"SoftmaxWithLoss: input 0 (logits) must be (N, K) or (K,), got shape {logits.shape}"
+                "SoftmaxWithLoss: input 0 (logits) must be (N, K) or (K,), "
+                f"got shape {logits.shape}"
             )
         targets = _one_hot_targets(logits, np.asarray(labels))
         shifted = logits - logits.max(axis=1, keepdims=True)

@@ -16,7 +16,9 @@ def normalize_axes(label: str, axis, ndim: int) -> tuple[int, ...]:
     out = []
     for a in axes:
         if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
-            raise InvalidArgumentError(f"{label}: axis must be an int or tuple of ints, got {axis!r}")
+            raise InvalidArgumentError(
+                f"{label}: axis must be an int or tuple of ints, got {axis!r}"
+            )
         if not -ndim <= a < max(ndim, 1) or (ndim == 0 and a not in (0, -1)):
             raise InvalidArgumentError(
                 f"{label}: axis {a} is out of range for an input with {ndim} dimension(s)"

@@ -45,14 +45,19 @@ def _transpose_case(rng):
 
 
 class Transpose(Op):
-    """y = x with its axes permuted (reversed when ``axes`` is None).   VJP: the inverse permutation."""
+    """y = x with its axes permuted (reversed when ``axes`` is None).
+
+    VJP: gx = g transposed by the inverse permutation.
+    """
 
     label = "Transpose"
     domain = Domain(arity=1, sample=_transpose_case)
 
     @staticmethod
     def forward(x, axes=None):
-        if axes is not None and sorted(int(a) % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
+        if axes is not None and sorted(int(a) % max(x.ndim, 1) for a in axes) != list(
+            range(x.ndim)
+        ):
             raise ShapeError(
                 f"Transpose: axes {tuple(axes)} is not a permutation of the {x.ndim} axes of an "
                 f"input of shape {x.shape}"
@@ -75,7 +80,7 @@ def _broadcast_case(rng):
 
 
 class BroadcastTo(Op):
-    """y = x broadcast to ``shape``.   VJP: gx = g summed over the broadcast axes (by the engine)."""
+    """y = x broadcast to ``shape``.   VJP: gx = g summed over the broadcast axes (the engine)."""
 
     label = "BroadcastTo"
     domain = Domain(arity=1, sample=_broadcast_case)
@@ -123,7 +128,9 @@ class GetItem(Op):
         try:
             y = x[index]
         except IndexError as e:
-            raise ShapeError(f"GetItem: index {index!r} does not fit shape {x.shape}: {e}") from None
+            raise ShapeError(
+                f"GetItem: index {index!r} does not fit shape {x.shape}: {e}"
+            ) from None
         return np.asarray(y), (x.shape, x.dtype, index)
 
     @staticmethod
