@@ -63,7 +63,7 @@ def extract_blocks(markdown: str, where: str = "<markdown>") -> list[Block]:
             if closing.startswith(fence[0] * len(fence)) and set(closing) == {fence[0]}:
                 break
             line = lines[i]
-            body.append(line[len(indent):] if line.startswith(indent) else line.lstrip())
+            body.append(line[len(indent) :] if line.startswith(indent) else line.lstrip())
             i += 1
         else:
             raise AssertionError(f"{where}:{start}: the fence opened here is never closed")
@@ -93,7 +93,7 @@ def _arrow_comments(source: str) -> dict[int, str]:
     found = {}
     for tok in tokenize.generate_tokens(io.StringIO(source).readline):
         if tok.type == tokenize.COMMENT and tok.string.startswith("# ->"):
-            found[tok.start[0]] = tok.string[len("# ->"):].strip()
+            found[tok.start[0]] = tok.string[len("# ->") :].strip()
     return found
 
 
@@ -124,8 +124,13 @@ class _CheckPrints(ast.NodeTransformer):
                 ast.Constant(self.expected[node.end_lineno]),
                 ast.Lambda(
                     args=ast.arguments(
-                        posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[],
-                        kwarg=None, defaults=[],
+                        posonlyargs=[],
+                        args=[],
+                        vararg=None,
+                        kwonlyargs=[],
+                        kw_defaults=[],
+                        kwarg=None,
+                        defaults=[],
                     ),
                     body=node.value,
                 ),
@@ -233,7 +238,8 @@ def test_blocks_share_one_namespace_in_order(doc_env):
 
 def test_failing_block_fails_the_page(doc_env):
     page = _page("```python\nx = 1\n```", "```python\nraise ValueError('boom')\n```")
-    with pytest.raises(AssertionError, match=r"page.md: the statement at line 8 raised ValueError: boom"):
+    message = r"page.md: the statement at line 8 raised ValueError: boom"
+    with pytest.raises(AssertionError, match=message):
         run_page(page, "page.md")
 
 
