@@ -4,12 +4,13 @@ from .activations import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .arithmetic import Add, Div, Exp, Log, Mul, Neg, Pow, Sub
 from .linalg import Affine, MatMul
 from .losses import MeanSquaredError, SigmoidWithLoss, SoftmaxWithLoss
+from .normalization import BatchNorm
 from .reductions import Max, Mean, Sum
 from .regularization import Dropout
 from .shape import BroadcastTo, GetItem, Reshape, Transpose
 
 __all__ = [
-    "Add", "Affine", "BroadcastTo", "Div", "Dropout", "Exp", "GetItem", "LeakyReLU", "Log",
-    "Max", "MatMul", "Mean", "MeanSquaredError", "Mul", "Neg", "Pow", "ReLU", "Reshape",
+    "Add", "Affine", "BatchNorm", "BroadcastTo", "Div", "Dropout", "Exp", "GetItem", "LeakyReLU",
+    "Log", "Max", "MatMul", "Mean", "MeanSquaredError", "Mul", "Neg", "Pow", "ReLU", "Reshape",
     "Sigmoid", "SigmoidWithLoss", "Softmax", "SoftmaxWithLoss", "Sub", "Sum", "Tanh", "Transpose",
 ]
