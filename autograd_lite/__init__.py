@@ -8,7 +8,7 @@
     W.grad
 """
 
-from . import functions
+from . import data, functions
 from .engine import Node
 from .errors import (
     AnomalyError,
