@@ -17,11 +17,16 @@ from ..errors import DTypeError, InvalidArgumentError, ShapeError
 from ..op import Domain, Op
 
 
-def _one_hot_targets(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Validate labels against (N, K) logits and return (N, K) target probabilities."""
+def _check_labels(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Validate labels against (N, K) logits: (N, K) targets pass as they are; (N,) class
+    indices come back as an integer array (float labels holding whole numbers are converted).
+
+    Out-of-range indices are caught here for negatives and by the indexing in ``forward`` for
+    the rest, so a valid batch pays for one reduction only.
+    """
     n, k = logits.shape
     if labels.shape == logits.shape:
-        if not np.issubdtype(labels.dtype, np.number):
+        if labels.dtype.kind not in "biuf":
             raise DTypeError(f"SoftmaxWithLoss: one-hot labels must be numeric, got {labels.dtype}")
         return labels
     if labels.shape != (n,):
@@ -30,20 +35,22 @@ def _one_hot_targets(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
             f"{logits.shape}, so labels need shape ({n},) (class indices) "
             f"or {logits.shape} (one-hot)"
         )
-    if not np.issubdtype(labels.dtype, np.integer):
-        if not np.issubdtype(labels.dtype, np.floating) or np.any(labels != np.round(labels)):
+    if labels.dtype.kind not in "iu":
+        if labels.dtype.kind != "f" or np.any(labels != np.round(labels)):
             raise DTypeError(
                 f"SoftmaxWithLoss: class-index labels must be integers, got dtype {labels.dtype}"
             )
         labels = labels.astype(np.int64)
-    if n and (labels.min() < 0 or labels.max() >= k):
-        bad = labels[(labels < 0) | (labels >= k)][0]
-        raise InvalidArgumentError(
-            f"SoftmaxWithLoss: label {bad} is out of range for {k} classes (expected 0..{k - 1})"
-        )
-    targets = np.zeros_like(logits)
-    targets[np.arange(n), labels] = 1.0
-    return targets
+    if n and labels.min() < 0:
+        _raise_label_range(labels, k)
+    return labels
+
+
+def _raise_label_range(labels: np.ndarray, k: int):
+    bad = labels[(labels < 0) | (labels >= k)][0]
+    raise InvalidArgumentError(
+        f"SoftmaxWithLoss: label {bad} is out of range for {k} classes (expected 0..{k - 1})"
+    )
 
 
 def _softmax_loss_case(rng):
@@ -81,18 +88,34 @@ class SoftmaxWithLoss(Op):
                 "SoftmaxWithLoss: input 0 (logits) must be (N, K) or (K,), "
                 f"got shape {logits.shape}"
             )
-        targets = _one_hot_targets(logits, np.asarray(labels))
-        shifted = logits - logits.max(axis=1, keepdims=True)
-        log_norm = np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        log_probs = shifted - log_norm
+        labels = _check_labels(logits, np.asarray(labels))
         n = logits.shape[0]
-        loss = -(targets * log_probs).sum() / n
-        return np.asarray(loss, dtype=logits.dtype), (np.exp(log_probs), targets, n, one_d)
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        exp = np.exp(shifted)
+        norm = exp.sum(axis=1, keepdims=True)
+        probs = exp / norm
+        if labels.ndim == 2:
+            # (N, K) targets: L = -(1/N) sum t * log_softmax(x)
+            loss = -(labels * (shifted - np.log(norm))).sum() / n
+        else:
+            # class indices: only the log-probability of each row's class enters the loss
+            try:
+                picked = shifted[np.arange(n), labels]
+            except IndexError:
+                _raise_label_range(labels, logits.shape[1])
+            loss = -(picked - np.log(norm[:, 0])).sum() / n
+        return np.asarray(loss, dtype=logits.dtype), (probs, labels, n, one_d)
 
     @staticmethod
     def backward(saved, g):
-        probs, targets, n, one_d = saved
-        gx = (probs * targets.sum(axis=1, keepdims=True) - targets) * (g / n)
+        probs, labels, n, one_d = saved
+        if labels.ndim == 2:
+            gx = (probs * labels.sum(axis=1, keepdims=True) - labels) * (g / n)
+        else:
+            # y - onehot(t): subtract 1 at each row's class, in a fresh copy of y
+            gx = probs.copy()
+            gx[np.arange(n), labels] -= 1.0
+            gx *= g / n
         return (gx[0] if one_d else gx), None
 
 
