@@ -1,0 +1,99 @@
+"""What every demo shares: its command-line options, its output folder and its figure style.
+
+Each demo runs as ``python demos/NAME.py [--out DIR] [--seed N] [--tiny]`` and writes its pictures
+to ``out/demos/NAME/`` unless ``--out`` says otherwise. ``--tiny`` shrinks the experiment to a
+smoke test (the CI runs every demo that way); the pictures are then real but rough.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # demos only write files; never open a window
+
+import matplotlib.pyplot as plt  # noqa: E402
+
+#: One colour per role, the same in every demo's figures.
+COLORS = {
+    "train": "#1f77b4",
+    "test": "#d62728",
+    "class0": "#d62728",
+    "class1": "#1f77b4",
+    "baseline": "#7f7f7f",
+    "highlight": "#2ca02c",
+}
+#: Colours for a family of curves (optimizers, learning rates, initialisations), in order.
+SERIES = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"]
+
+STYLE = {
+    "figure.dpi": 100,
+    "savefig.dpi": 130,
+    "savefig.bbox": "tight",
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "legend.frameon": False,
+    "legend.fontsize": 9,
+    "lines.linewidth": 1.8,
+}
+plt.rcParams.update(STYLE)
+
+
+def parser(name: str, description: str) -> argparse.ArgumentParser:
+    """The options every demo takes; a demo adds its own to the returned parser."""
+    p = argparse.ArgumentParser(
+        prog=f"python demos/{name}.py",
+        description=description,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--out", default=None, help=f"output folder (default out/demos/{name}/)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the numpy Generator (default 0)")
+    p.add_argument("--tiny", action="store_true", help="a seconds-long smoke-test version")
+    return p
+
+
+def out_dir(name: str, out=None) -> Path:
+    """The demo's output folder, created if needed."""
+    folder = Path(out) if out is not None else Path("out") / "demos" / name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def save(fig, path: Path) -> Path:
+    """Write ``fig`` as PNG, close it, say where it went."""
+    fig.savefig(path)
+    plt.close(fig)
+    print(f"wrote {path}")
+    return path
+
+
+class Stopwatch:
+    """``with Stopwatch("demo"):`` prints the wall time of the block when it ends."""
+
+    def __init__(self, what: str):
+        self.what = what
+        self.seconds = 0.0
+
+    def __enter__(self):
+        self._start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self._start
+        if exc[0] is None:
+            print(f"{self.what}: done in {self.seconds:.1f} s")
+        return False
+
+
+def heading(text: str) -> None:
+    """A section heading in the demo's printed output."""
+    print(f"\n== {text} " + "=" * max(0, 70 - len(text)))
