@@ -8,7 +8,7 @@
     W.grad
 """
 
-from . import data, functions
+from . import data, functions, nn, optim
 from .engine import Node
 from .errors import (
     AnomalyError,
@@ -56,5 +56,6 @@ from .functions import (  # noqa: A004 - sum/max/pow shadow builtins inside ag, 
 from .modes import detect_anomaly, enable_grad, is_grad_enabled, name_scope, no_grad
 from .op import REGISTRY, Domain, Op
 from .tensor import Tensor, apply
+from .viz import draw_network, render, render_backward, to_dot
 
 __version__ = "0.1.0"
