@@ -306,3 +306,72 @@ def test_derivations_cover_every_registered_op():
     headings = set(re.findall(r"^### (\w+)\s*$", text, flags=re.MULTILINE))
     missing = sorted(set(ag.REGISTRY) - headings)
     assert not missing, f"docs/derivations.md has no '### Label' section for {missing}"
+
+
+# ----- the API reference stays true to the code ----------------------------------------------
+
+API_HEADING = re.compile(r"^#{3,4} `((?:ag\.)?[\w.]+)(\(.*\))?`\s*$", re.MULTILINE)
+
+
+def _public_names(module) -> set[str]:
+    """Names the package exports: everything imported into ``__init__`` that is not a module,
+    plus the submodules it imports explicitly (``from . import data``)."""
+    import inspect
+
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+    submodules = {
+        alias.asname or alias.name
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom) and node.module is None and node.level == 1
+        for alias in node.names
+    }
+    names = {
+        name
+        for name in dir(module)
+        if not name.startswith("_") and not inspect.ismodule(getattr(module, name))
+    }
+    return names | submodules
+
+
+def _resolve(dotted: str):
+    import autograd_lite as ag
+
+    obj = ag
+    for part in dotted.removeprefix("ag.").split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _plain_signature(obj) -> str:
+    """The signature as a reader writes it: no annotations, no ``self``, no private ``_x``."""
+    import inspect
+
+    sig = inspect.signature(obj)
+    params = [
+        p.replace(annotation=inspect.Parameter.empty)
+        for p in sig.parameters.values()
+        if p.name != "self" and not p.name.startswith("_")
+    ]
+    return str(sig.replace(parameters=params, return_annotation=inspect.Signature.empty))
+
+
+def _api_headings() -> list[tuple[str, str | None]]:
+    text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    return API_HEADING.findall(text)
+
+
+def test_api_reference_lists_every_public_name():
+    import autograd_lite as ag
+
+    documented = {name.removeprefix("ag.") for name, _ in _api_headings()}
+    missing = sorted(_public_names(ag) - documented)
+    assert not missing, f"docs/api.md has no '### `ag.NAME`' entry for {missing}"
+
+
+def test_api_reference_signatures_match_the_code():
+    wrong = []
+    for name, signature in _api_headings():
+        obj = _resolve(name)
+        if signature and _plain_signature(obj) != signature:
+            wrong.append(f"{name}{signature} is {name}{_plain_signature(obj)} in the code")
+    assert not wrong, "docs/api.md: " + "; ".join(wrong)
