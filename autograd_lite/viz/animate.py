@@ -1,0 +1,165 @@
+"""The chain rule, step by step: ``render_backward(loss, folder)``.
+
+It runs the backward pass itself, one tensor at a time in reverse topological order, and
+draws a frame after each step: the tensor whose gradient has just been completed is
+highlighted, and gradients appear on the graph as they become known. The ``.grad`` of every
+tensor is accumulated exactly as ``loss.backward()`` would.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..engine import FREED, unbroadcast
+from ..errors import BackwardError, InvalidArgumentError, RenderError
+from ..tensor import Tensor
+from .dot import to_dot
+from .format import fmt_number
+from .graph import build, walk
+from .render import pipe, write_bytes_atomic
+
+
+@dataclass
+class BackwardFrames:
+    """What :func:`render_backward` wrote: the PNG frames in order, and the GIF (or None)."""
+
+    frames: list
+    gif: str | None
+
+
+def _describe(t: Tensor) -> str:
+    if t.name:
+        return t.name
+    if t._node is not None:
+        return f"the output of {t._node.label}"
+    return "a parameter"
+
+
+def _steps(loss: Tensor, retain_graph: bool):
+    """Yield ``(tensor, g)`` in chain-rule order, with ``g`` the tensor's complete gradient."""
+    order = [t for t in walk([loss]) if isinstance(t, Tensor) and t.requires_grad]
+    grads = {id(loss): np.ones_like(loss.data)}
+    for t in reversed(order):
+        g = grads.pop(id(t), None)
+        if g is None:
+            continue
+        node = t._node
+        if node is not None:
+            op = node.op
+            if node.saved is FREED:
+                raise BackwardError(
+                    f"render_backward: the graph through {op.label} was already freed by an "
+                    "earlier backward(); call backward(retain_graph=True) first, or draw before it"
+                )
+            if op.backward_takes_needs:
+                input_grads = op.backward(node.saved, g, node.needs)
+            else:
+                input_grads = op.backward(node.saved, g)
+            if not retain_graph:
+                node.saved = FREED
+            for index, (inp, need, gi) in enumerate(zip(node.inputs, node.needs, input_grads)):
+                if not need:
+                    continue
+                gi = np.asarray(gi)
+                if gi.shape != inp.data.shape:
+                    gi = unbroadcast(gi, inp.data.shape, op.label, index)
+                gi = gi.astype(inp.data.dtype, copy=False)
+                previous = grads.get(id(inp))
+                grads[id(inp)] = gi if previous is None else previous + gi
+        yield t, g
+
+
+def render_backward(loss, folder, *, values=True, rankdir="LR", gif=True, max_steps=60,
+                    retain_graph=False, frame_ms=900, **options) -> BackwardFrames:
+    """Run ``loss``'s backward pass and write one PNG frame per chain-rule step to ``folder``
+    (``step_000.png`` is the forward graph), plus ``backward.gif`` when Pillow is installed.
+
+    Each frame highlights the tensor whose gradient was just completed and the op that passes
+    it on. Afterwards every tensor's ``.grad`` holds what ``loss.backward()`` would give.
+    """
+    if not isinstance(loss, Tensor):
+        raise InvalidArgumentError(
+            f"render_backward: loss must be an autograd_lite.Tensor, got {type(loss).__name__}"
+        )
+    if not loss.requires_grad or loss.data.size != 1:
+        raise BackwardError(
+            f"render_backward: loss must be a single-element tensor that requires a gradient, "
+            f"got shape {loss.shape}, requires_grad={loss.requires_grad}"
+        )
+    n_steps = sum(1 for t in walk([loss]) if isinstance(t, Tensor) and t.requires_grad)
+    if n_steps > max_steps:
+        raise InvalidArgumentError(
+            f"render_backward: the graph has {n_steps} tensors that need a gradient, more than "
+            f"max_steps={max_steps}; draw a smaller graph or raise max_steps"
+        )
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=False, exist_ok=True)
+    except OSError as e:
+        raise RenderError(f"render_backward: cannot create the folder {str(folder)!r}: "
+                          f"{e.strerror}") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise RenderError(f"render_backward: the folder {str(folder)!r} is not writable")
+
+    ids = {}
+    for v in build([loss]).vertices:
+        if v.kind != "op" and v.kind != "const":
+            ids[id(v.obj)] = v.vid
+    draw = dict(values=values, rankdir=rankdir, **options)
+    known = {}
+    pictures = [pipe(to_dot(loss, _grads=known, title="forward pass: no gradients yet",
+                            **draw).source, "png")]
+    steps = list(_steps(loss, retain_graph))
+    for k, (t, g) in enumerate(steps, start=1):
+        known[id(t)] = g
+        vid = ids[id(t)]
+        marks = (vid, "f" + vid[1:]) if t._node is not None else (vid,)
+        title = f"step {k} of {len(steps)}: gradient of {_describe(t)}"
+        if g.size == 1:
+            title += f" = {fmt_number(g.item())}"
+        if t._node is not None:
+            title += f"; {t._node.label} passes it on to its inputs"
+        pictures.append(pipe(to_dot(loss, _grads=dict(known), _highlight=marks, title=title,
+                                    **draw).source, "png"))
+    for t, g in steps:  # the same accumulation as loss.backward()
+        g = np.array(g, copy=True) if t._node is None else g
+        t.grad = g if t.grad is None else t.grad + g
+
+    paths = []
+    for k, data in enumerate(pictures):
+        path = folder / f"step_{k:03d}.png"
+        write_bytes_atomic(path, data)
+        paths.append(str(path))
+    gif_path = _write_gif(paths, folder / "backward.gif", frame_ms) if gif else None
+    return BackwardFrames(paths, gif_path)
+
+
+def _write_gif(paths, target: Path, frame_ms: int):
+    try:
+        from PIL import Image  # noqa: PLC0415 - optional dependency
+    except ImportError:
+        return None
+    import io
+
+    images = []
+    for p in paths:
+        with Image.open(p) as im:
+            images.append(im.convert("RGB"))
+    width = max(im.width for im in images)
+    height = max(im.height for im in images)
+    frames = []
+    for im in images:  # frames of one size, each drawing centred on white
+        canvas = Image.new("RGB", (width, height), "white")
+        canvas.paste(im, ((width - im.width) // 2, (height - im.height) // 2))
+        frames.append(canvas)
+    durations = [frame_ms] * len(frames)
+    durations[-1] = frame_ms * 3
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:],
+                   duration=durations, loop=0)
+    write_bytes_atomic(target, buffer.getvalue())
+    return str(target)

@@ -1,0 +1,282 @@
+"""Deterministic DOT for a computational graph, built with the ``graphviz`` package.
+
+``to_dot(loss)`` returns a :class:`DotGraph`: ``.source`` is the DOT text, and in Jupyter it
+displays inline as SVG through the same backends as :func:`autograd_lite.render`, so no system
+Graphviz is needed. Ids come from the graph walk and attributes are written sorted, so the same
+graph gives byte-identical DOT on every run and machine.
+"""
+
+from __future__ import annotations
+
+import graphviz
+import numpy as np
+
+from . import style
+from .format import (
+    fmt_array, fmt_dtype, fmt_number, fmt_param, fmt_shape, html, html_lines, is_finite,
+)
+from .graph import Graph, build, check_options, collapse_scopes, summarise_chains
+
+#: marker for "use the tensor's own .grad" in the internal grads mapping
+OWN = object()
+
+
+class DotGraph:
+    """A graph picture as DOT. ``.source`` is the text; ``.render(path)`` writes a file;
+    Jupyter shows it inline. ``.digraph`` is the underlying ``graphviz.Digraph``."""
+
+    def __init__(self, digraph: graphviz.Digraph):
+        self.digraph = digraph
+
+    @property
+    def source(self) -> str:
+        return self.digraph.source
+
+    def __str__(self) -> str:
+        return self.source
+
+    def __repr__(self) -> str:
+        lines = self.source.count("\n")
+        return f"<DotGraph of {lines} DOT lines; .source for the text, .render(path) to draw it>"
+
+    def pipe(self, format: str = "svg") -> bytes:
+        """The picture as bytes (``"svg"``, ``"png"``, ``"pdf"``) from the first working backend."""
+        from .render import pipe
+
+        return pipe(self.source, format)
+
+    def render(self, path):
+        """Write the picture to ``path`` (.png, .svg, .pdf, .dot or .gv) and return the path."""
+        from .render import write
+
+        return write(self.source, path)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"image/svg+xml": self.pipe("svg").decode("utf-8")}
+
+
+def to_dot(*roots, values=False, grads=False, rankdir="LR", collapse=None, max_nodes=None,
+           check=None, legend=False, title=None, _grads=None, _highlight=()) -> DotGraph:
+    """The graph that made ``roots`` as DOT.
+
+    - ``values=True``: each tensor's value (scalars exactly, small arrays in full, larger ones
+      as min · mean · max); ``grads=True``: its gradient, or "not computed" before backward.
+      NaN and inf are drawn in red.
+    - ``collapse="layer"``: each ``name_scope`` becomes one box.
+    - ``max_nodes``: long runs of repeated nodes are summarised until about this many remain.
+    - ``check=ag.check_graph(loss)``: ops that fail their local gradient check get a red border
+      and their error.
+    - ``legend=True``: a small key of the node styles; ``title``: a caption above the graph.
+    """
+    check_options(roots, rankdir, collapse, max_nodes)
+    graph = build(roots)
+    if collapse == "layer":
+        graph = collapse_scopes(graph)
+    if max_nodes is not None:
+        graph = summarise_chains(graph, int(max_nodes))
+    failures = _failures(check)
+    opts = {"values": values, "grads": grads, "grad_map": _grads, "highlight": set(_highlight)}
+    g = graphviz.Digraph("autograd_lite")
+    g.attr("graph", **style.GRAPH_ATTRS, rankdir=rankdir)
+    g.attr("node", **style.NODE_ATTRS)
+    g.attr("edge", **style.EDGE_ATTRS)
+    if title:
+        g.attr("graph", label=_table([_row(html(title), size=13)]), labelloc="t")
+    for v in graph.vertices:
+        attrs = style.node_style(v.kind)
+        label = _label(v, opts, failures)
+        if v.vid in opts["highlight"]:
+            attrs.update(color=style.HIGHLIGHT_BORDER, fillcolor=style.HIGHLIGHT_FILL,
+                         penwidth="3")
+        if v.kind == "op" and id(v.obj) in failures:
+            attrs.update(color=style.BAD, penwidth="2.5")
+        g.node(v.vid, label=label, **attrs)
+    for src, dst in graph.edges:
+        if src in opts["highlight"] or dst in opts["highlight"]:
+            g.edge(src, dst, color=style.HIGHLIGHT_BORDER, penwidth="2")
+        else:
+            g.edge(src, dst)
+    if legend:
+        _legend(g, graph, failures or check is not None)
+    return DotGraph(g)
+
+
+# ----- labels ------------------------------------------------------------------------------
+def _row(text: str, size=None, color=None, face=None, bold=False) -> str:
+    if bold:
+        text = f"<B>{text}</B>"
+    attrs = ""
+    if face:
+        attrs += f' FACE="{face}"'
+    if size:
+        attrs += f' POINT-SIZE="{size}"'
+    if color:
+        attrs += f' COLOR="{color}"'
+    if attrs:
+        text = f"<FONT{attrs}>{text}</FONT>"
+    return f"<TR><TD>{text}</TD></TR>"
+
+
+def _table(rows: list) -> str:
+    return '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">' + "".join(
+        rows
+    ) + "</TABLE>>"
+
+
+def _array_rows(array, prefix: str, color: str) -> list:
+    bad = not is_finite(array)
+    lines = fmt_array(array)
+    rows = []
+    for i, line in enumerate(lines):
+        text = (prefix if i == 0 else " " * len(prefix)) + line
+        rows.append(_row(html(text), size=10, color=style.BAD if bad else color,
+                         face=style.MONO, bold=bad))
+    return rows
+
+
+def _value_label(v, opts) -> str:
+    obj = v.obj
+    data = obj.data if v.kind != "const" else obj
+    rows = []
+    name = getattr(obj, "name", None)
+    if name:
+        rows.extend(_row(line, bold=v.kind in ("param", "output")) for line in html_lines(name))
+    elif v.kind == "const" and data.ndim == 0:
+        rows.append(_row(html(fmt_number(data.item())), bold=True))
+    elif v.kind in ("param", "data", "output"):
+        rows.append(_row({"param": "parameter", "data": "data", "output": "output"}[v.kind],
+                         bold=v.kind == "output"))
+    elif v.kind == "const":
+        rows.append(_row("constant"))
+    rows.append(_row(html(f"{fmt_shape(data.shape)} {fmt_dtype(data.dtype)}"), size=9,
+                     color=style.MUTED))
+    if opts["values"] and not (v.kind == "const" and data.ndim == 0 and not name):
+        rows.extend(_array_rows(data, "", style.VALUE))
+    elif not is_finite(data):
+        rows.append(_row("contains NaN/inf", size=9, color=style.BAD, bold=True))
+    if opts["grads"] or opts["grad_map"] is not None:
+        rows.extend(_grad_rows(v, opts))
+    return _table(rows)
+
+
+def _grad_rows(v, opts) -> list:
+    obj = v.obj
+    if v.kind == "const" or not obj.requires_grad:
+        return []
+    grad = obj.grad
+    if opts["grad_map"] is not None:
+        grad = opts["grad_map"].get(id(obj))
+    if grad is None:
+        return [_row("grad: not computed", size=9, color=style.MUTED)]
+    return _array_rows(grad, "grad ", style.GRAD)
+
+
+def _op_label(v, opts, failures) -> str:
+    node = v.obj._node
+    rows = [_row(html(node.label), bold=True)]
+    for key, value in node.params.items():
+        if value is None or value is False:
+            continue
+        rows.append(_row(html(f"{key}={fmt_param(value)}"), size=9, color=style.MUTED))
+    failure = failures.get(id(v.obj))
+    if failure is not None:
+        rows.extend(_row(line, size=9, color=style.BAD) for line in html_lines(failure))
+    return _table(rows)
+
+
+def _label(v, opts, failures) -> str:
+    if v.kind == "op":
+        return _op_label(v, opts, failures)
+    if v.kind == "scope":
+        return _scope_label(v)
+    if v.kind == "chain":
+        return _chain_label(v)
+    return _value_label(v, opts)
+
+
+def _op_sequence(ops) -> str:
+    labels = [m.obj._node.label for m in ops]
+    if len(labels) <= 5:
+        return " → ".join(labels)
+    for period in range(1, 5):
+        if len(labels) >= 2 * period and all(
+            labels[i] == labels[i % period] for i in range(len(labels))
+        ):
+            return f"{len(labels) // period:,} × ({' → '.join(labels[:period])})"
+    counts = {}
+    for label in labels:
+        counts[label] = counts.get(label, 0) + 1
+    return ", ".join(f"{k} ×{n}" for k, n in counts.items())
+
+
+def _scope_label(v) -> str:
+    ops = [m for m in v.members if m.kind == "op"]
+    rows = [_row(line, bold=True) for line in html_lines(v.name)]
+    rows.append(_row(html(_op_sequence(ops)), size=10))
+    for m in v.members:
+        if m.kind == "param":
+            name = m.obj.name or "parameter"
+            rows.append(_row(html(f"{name} {fmt_shape(m.obj.shape)}"), size=9, color=style.MUTED))
+    last = ops[-1].obj
+    rows.append(_row(html(f"→ {fmt_shape(last.shape)} {fmt_dtype(last.dtype)}"), size=9,
+                     color=style.MUTED))
+    return _table(rows)
+
+
+def _chain_label(v) -> str:
+    ops = [m for m in v.members if m.kind in ("op", "scope")]
+    labels = [m for m in ops if m.kind == "op"]
+    rows = [_row(html(f"⋯ {len(v.members):,} nodes summarised ⋯"), size=10, color=style.MUTED)]
+    if labels:
+        rows.append(_row(html(_op_sequence(labels)), bold=True))
+    return _table(rows)
+
+
+# ----- check marks and legend ----------------------------------------------------------------
+def _failures(check) -> dict:
+    """id(tensor) -> error text for each node of a check_graph report that failed."""
+    if check is None:
+        return {}
+    nodes = getattr(check, "nodes", None)
+    if nodes is None:
+        from ..errors import InvalidArgumentError
+
+        raise InvalidArgumentError(
+            f"to_dot: check must be the report of ag.check_graph(loss) (with .nodes), "
+            f"got {type(check).__name__}"
+        )
+    out = {}
+    for nc in nodes:
+        if nc.ok:
+            continue
+        text = (f"gradient check failed: abs err {fmt_number(nc.max_abs_error, 3)}, "
+                f"rel err {fmt_number(nc.max_rel_error, 3)}")
+        message = getattr(nc, "message", "")
+        if message:
+            text += "\n" + str(message)
+        out[id(nc.tensor)] = text
+    return out
+
+
+def _legend(g: graphviz.Digraph, graph: Graph, with_check: bool) -> None:
+    kinds = list(style.LEGEND_ORDER)
+    kinds += [k for k in ("scope", "chain") if any(v.kind == k for v in graph.vertices)]
+    cells = []
+    for kind in kinds:
+        fill, border, _, _, text = style.KINDS[kind]
+        cells.append(f'<TR><TD BGCOLOR="{fill}" COLOR="{border}" BORDER="1" WIDTH="14" '
+                     f'HEIGHT="10"></TD><TD ALIGN="LEFT">{html(text)}</TD></TR>')
+    if with_check:
+        cells.append(f'<TR><TD BGCOLOR="white" COLOR="{style.BAD}" BORDER="2" WIDTH="14" '
+                     'HEIGHT="10"></TD><TD ALIGN="LEFT">failed gradient check</TD></TR>')
+    label = ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="3" CELLPADDING="2">'
+             '<TR><TD COLSPAN="2" ALIGN="LEFT"><B>legend</B></TD></TR>'
+             + "".join(cells) + "</TABLE>>")
+    with g.subgraph(name="cluster_legend") as sub:
+        sub.attr(color="#D0D0D0", label="", style="rounded")
+        sub.node("legend", label=label, shape="plaintext", fontsize="9")
+
+
+def grads_of(tensors) -> dict:
+    """A fresh mapping for ``_grads``: id(tensor) -> array, for the animation frames."""
+    return {id(t): np.asarray(t.grad) for t in tensors if t.grad is not None}
