@@ -9,16 +9,19 @@ graph gives byte-identical DOT on every run and machine.
 from __future__ import annotations
 
 import graphviz
-import numpy as np
 
 from . import style
 from .format import (
-    fmt_array, fmt_dtype, fmt_number, fmt_param, fmt_shape, html, html_lines, is_finite,
+    fmt_array,
+    fmt_dtype,
+    fmt_number,
+    fmt_param,
+    fmt_shape,
+    html,
+    html_lines,
+    is_finite,
 )
 from .graph import Graph, build, check_options, collapse_scopes, summarise_chains
-
-#: marker for "use the tensor's own .grad" in the internal grads mapping
-OWN = object()
 
 
 class DotGraph:
@@ -92,7 +95,7 @@ def to_dot(*roots, values=False, grads=False, rankdir="LR", collapse=None, max_n
             attrs.update(color=style.BAD, penwidth="2.5")
         g.node(v.vid, label=label, **attrs)
     for src, dst in graph.edges:
-        if src in opts["highlight"] or dst in opts["highlight"]:
+        if dst in opts["highlight"]:  # the op's inputs and its result: where g flows
             g.edge(src, dst, color=style.HIGHLIGHT_BORDER, penwidth="2")
         else:
             g.edge(src, dst)
@@ -259,8 +262,8 @@ def _failures(check) -> dict:
 
 
 def _legend(g: graphviz.Digraph, graph: Graph, with_check: bool) -> None:
-    kinds = list(style.LEGEND_ORDER)
-    kinds += [k for k in ("scope", "chain") if any(v.kind == k for v in graph.vertices)]
+    present = {v.kind for v in graph.vertices}
+    kinds = [k for k in style.LEGEND_ORDER if k in present]
     cells = []
     for kind in kinds:
         fill, border, _, _, text = style.KINDS[kind]
@@ -275,8 +278,3 @@ def _legend(g: graphviz.Digraph, graph: Graph, with_check: bool) -> None:
     with g.subgraph(name="cluster_legend") as sub:
         sub.attr(color="#D0D0D0", label="", style="rounded")
         sub.node("legend", label=label, shape="plaintext", fontsize="9")
-
-
-def grads_of(tensors) -> dict:
-    """A fresh mapping for ``_grads``: id(tensor) -> array, for the animation frames."""
-    return {id(t): np.asarray(t.grad) for t in tensors if t.grad is not None}

@@ -114,9 +114,8 @@ def _summary(a: np.ndarray) -> str:
     finite = values[np.isfinite(values)] if values.dtype.kind in "fc" else values
     parts = []
     if finite.size:
-        parts.append(
-            f"min {_entry(finite.min())} · mean {_entry(finite.mean())} · max {_entry(finite.max())}"
-        )
+        low, mean, high = (_entry(f) for f in (finite.min(), finite.mean(), finite.max()))
+        parts.append(f"min {low} · mean {mean} · max {high}")
     n_nan = int(np.isnan(values).sum()) if values.dtype.kind in "fc" else 0
     n_inf = int(np.isinf(values).sum()) if values.dtype.kind in "fc" else 0
     if n_nan:
@@ -127,10 +126,10 @@ def _summary(a: np.ndarray) -> str:
 
 
 def fmt_param(value) -> str:
-    """A keyword parameter of an op as short text (``axis=0``, ``shape=(2, 3)``, ``index=[0:2]``)."""
+    """An op's keyword parameter as short text (``axis=0``, ``shape=(2, 3)``, ``index=0:2``)."""
     if isinstance(value, np.ndarray):
         if value.size <= 6:
-            return "[" + ", ".join(fmt_number(v, ARRAY_DIGITS) for v in value.ravel().tolist()) + "]"
+            return "[" + ", ".join(_entry(v) for v in value.ravel().tolist()) + "]"
         return f"array{fmt_shape(value.shape)}"
     if isinstance(value, slice):
         parts = ["" if p is None else str(p) for p in (value.start, value.stop, value.step)]

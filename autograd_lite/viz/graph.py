@@ -101,7 +101,7 @@ def _remap(graph: Graph, owner: dict, boxes: list) -> Graph:
             vertices.append(box)
     edges, seen = [], set()
     for src, dst in graph.edges:
-        a, b = owner.get(src, None), owner.get(dst, None)
+        a, b = owner.get(src), owner.get(dst)
         e = (a.vid if a else src, b.vid if b else dst)
         if e[0] != e[1] and e not in seen:
             seen.add(e)
@@ -220,9 +220,8 @@ def check_options(roots, rankdir, collapse, max_nodes) -> None:
         )
     if collapse not in (None, "layer"):
         raise InvalidArgumentError(f"to_dot: collapse must be None or 'layer', got {collapse!r}")
-    if max_nodes is not None and (
-        isinstance(max_nodes, bool) or not isinstance(max_nodes, (int, np.integer)) or max_nodes < 10
-    ):
+    bad_type = isinstance(max_nodes, bool) or not isinstance(max_nodes, (int, np.integer))
+    if max_nodes is not None and (bad_type or max_nodes < 10):
         raise InvalidArgumentError(
             f"to_dot: max_nodes must be None or an int of at least 10, got {max_nodes!r}"
         )

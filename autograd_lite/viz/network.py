@@ -86,7 +86,9 @@ def layer_sizes(spec) -> list:
         names = [f"layer {i}" for i in range(len(weights))]
     for name, w in zip(names, weights):
         if w.ndim != 2:
-            raise ShapeError(f"draw_network: {name} must be a matrix (in, out), got shape {w.shape}")
+            raise ShapeError(
+                f"draw_network: {name} must be a matrix (in, out), got shape {w.shape}"
+            )
     for (n0, w0), (n1, w1) in zip(zip(names, weights), zip(names[1:], weights[1:])):
         if w0.shape[1] != w1.shape[0]:
             raise ShapeError(

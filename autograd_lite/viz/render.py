@@ -67,10 +67,8 @@ def _quiet_fd2():
     """
     captured = []
     with _STDERR_LOCK, tempfile.TemporaryFile() as sink:
-        try:
+        with contextlib.suppress(AttributeError, ValueError):
             sys.stderr.flush()
-        except (AttributeError, ValueError):
-            pass
         saved = os.dup(2)
         os.dup2(sink.fileno(), 2)
         try:

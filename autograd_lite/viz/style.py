@@ -32,7 +32,7 @@ KINDS = {
     "chain": ("#FFFFFF", "#9E9E9E", "dashed", "box", "summarised repeated nodes"),
 }
 
-LEGEND_ORDER = ("param", "data", "const", "op", "inter", "output")
+LEGEND_ORDER = ("param", "data", "const", "op", "inter", "output", "scope", "chain")
 
 GRAPH_ATTRS = {
     "bgcolor": "white",
