@@ -264,7 +264,9 @@ def _constant(value, dtype) -> np.ndarray:
     """
     if isinstance(value, np.ndarray):
         return value
-    if isinstance(value, numbers.Number) and not isinstance(value, (bool, np.bool_)):
+    if type(value) is float or type(value) is int or (
+        isinstance(value, numbers.Number) and not isinstance(value, (bool, np.bool_))
+    ):
         return np.asarray(value, dtype=dtype if dtype is not None else np.float64)
     try:
         array = np.asarray(value)
@@ -278,25 +280,45 @@ def _constant(value, dtype) -> np.ndarray:
     return array
 
 
-def apply(op, *inputs, **params) -> Tensor:
-    """Run ``op.forward`` on the inputs' arrays and record a node when a gradient is needed.
-
-    Tensors keep their identity as inputs; raw arrays and numbers become constants.
-    """
+def _with_constants(inputs) -> tuple[list, tuple]:
+    """The arrays the op sees and the node's inputs, with every raw value made a constant array
+    (numbers take the dtype of the first tensor). Tensors stay Tensors in the node's inputs."""
     dtype = None
     for x in inputs:
         if isinstance(x, Tensor):
             dtype = x.data.dtype
             break
     arrays = []
+    node_inputs = []
+    for x in inputs:
+        if isinstance(x, Tensor):
+            arrays.append(x.data)
+            node_inputs.append(x)
+        else:
+            constant = _constant(x, dtype)
+            arrays.append(constant)
+            node_inputs.append(constant)
+    return arrays, tuple(node_inputs)
+
+
+def apply(op, *inputs, **params) -> Tensor:
+    """Run ``op.forward`` on the inputs' arrays and record a node when a gradient is needed.
+
+    Tensors keep their identity as inputs; raw arrays and numbers become constants.
+    """
+    arrays = []
     needs = []
+    has_constants = False
     for x in inputs:
         if isinstance(x, Tensor):
             arrays.append(x.data)
             needs.append(x.requires_grad)
         else:
-            arrays.append(_constant(x, dtype))
+            arrays.append(x)
             needs.append(False)
+            has_constants = True
+    if has_constants:
+        arrays, inputs = _with_constants(inputs)
     try:
         y, saved = op.forward(*arrays, **params)
     except np.exceptions.AxisError as e:
@@ -323,19 +345,10 @@ def apply(op, *inputs, **params) -> Tensor:
     scope = SCOPE.get()
     node = Node(
         op,
-        inputs if not _has_raw(inputs) else _freeze(inputs, arrays),
+        inputs,
         params,
         saved,
         tuple(needs),
         "/".join(scope) if scope else "",
     )
     return Tensor._wrap(y, True, node)
-
-
-def _has_raw(inputs) -> bool:
-    return any(not isinstance(x, Tensor) for x in inputs)
-
-
-def _freeze(inputs, arrays) -> tuple:
-    """Node inputs: Tensors as they are, constants as the arrays the op saw."""
-    return tuple(x if isinstance(x, Tensor) else a for x, a in zip(inputs, arrays))
