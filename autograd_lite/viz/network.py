@@ -70,6 +70,8 @@ def layer_sizes(spec) -> list:
         layers = getattr(spec, "layers", None)
         if isinstance(layers, dict):
             layers = list(layers.values())
+        if layers is None and callable(getattr(spec, "modules", None)):
+            layers = list(spec.modules())  # an nn.Module: every sub-module in definition order
         if layers is None:
             layers = []
             for value in vars(spec).values() if hasattr(spec, "__dict__") else ():
