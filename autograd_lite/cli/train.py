@@ -1,0 +1,365 @@
+"""``autograd-lite train``: train a network, then write what a learner wants to look at.
+
+The run: load the data, build an ``nn.MLP``, train it with ``ag.fit`` (a progress bar on a
+terminal and one table row per epoch), then write to ``--out``:
+
+- ``learning_curves.png``: loss and train/test accuracy per epoch (``ag.plot_history``);
+- ``graph.png``: the computational graph of the loss of one small batch after ``backward()``,
+  with values and gradients on it;
+- ``gradcheck.txt``: each parameter's backprop gradient against the numerical one, as in the
+  book's chapter 5 (``Affine1.W:2.6e-13``), then the full ``ag.gradcheck`` table;
+- ``weights.npz``: the trained weights (``model.save``; load with ``model.load``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import DatasetError, InvalidArgumentError
+
+DATASETS = ("digits", "mnist", "spiral", "planar")
+MODELS = ("two-layer", "mlp")
+ACTIVATIONS = ("relu", "sigmoid", "tanh", "leaky_relu")
+OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
+#: learning rates used when --lr is not given (measured on the digits, see docs/cli.md)
+DEFAULT_LR = {"sgd": 0.1, "momentum": 0.05, "adagrad": 0.05, "rmsprop": 0.001, "adam": 0.005}
+DEFAULTS = {"hidden": [100], "epochs": 20, "batch_size": 100, "optimizer": "adam"}
+CHECK_BATCH = 3          # examples in the gradient check (the book uses 3)
+GRAPH_BATCH = 4          # examples in the graph picture
+FULL_CHECK_LIMIT = 30_000  # parameters up to which every element is checked
+FILES = {
+    "curves": "learning_curves.png",
+    "graph": "graph.png",
+    "gradcheck": "gradcheck.txt",
+    "weights": "weights.npz",
+}
+
+EPILOG = """\
+datasets:
+  digits        8x8 handwritten digits shipped with scikit-learn (1,438 train / 359 test)
+  mnist PATH    MNIST from a folder holding the four IDX files (.gz or not) or mnist.npz;
+                nothing is downloaded
+  spiral        3 interleaved spiral arms (2-D points), 80/20 split
+  planar        the course's 2-class "flower" (2-D points), 80/20 split
+
+learning rates when --lr is not given:
+  sgd 0.1, momentum 0.05, adagrad 0.05, rmsprop 0.001, adam 0.005
+
+examples:
+  autograd-lite train                                   (two-layer net on digits, ~97% test)
+  autograd-lite train --optimizer sgd --epochs 40
+  autograd-lite train --model mlp --hidden 100 100 100 --batchnorm --dropout 0.2
+  autograd-lite train --dataset mnist ~/mnist --epochs 5 --out out/mnist
+  autograd-lite train --dataset spiral --hidden 50 --epochs 300 --batch-size 30
+"""
+
+
+def add_train_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Train a network with a progress bar and a per-epoch table, then write the learning "
+        "curves, the graph of one batch's loss with its gradients, the per-parameter gradient "
+        "check and the weights to --out."
+    )
+    parser.epilog = EPILOG
+    parser.add_argument("--dataset", nargs="+", default=["digits"], metavar="NAME",
+                        help="digits (default), mnist PATH, spiral or planar")
+    parser.add_argument("--model", choices=MODELS, default="two-layer",
+                        help="two-layer: one hidden layer, as the book's TwoLayerNet (default); "
+                             "mlp: one hidden layer per --hidden size")
+    parser.add_argument("--hidden", nargs="+", type=_positive_int, default=DEFAULTS["hidden"],
+                        metavar="N", help="hidden layer size(s) (default 100)")
+    parser.add_argument("--activation", choices=ACTIVATIONS, default="relu",
+                        help="hidden activation (default relu; He init for relu, Xavier for "
+                             "sigmoid/tanh)")
+    parser.add_argument("--optimizer", choices=OPTIMIZERS, default=DEFAULTS["optimizer"],
+                        help="update rule (default adam)")
+    parser.add_argument("--lr", type=_positive_float, default=None,
+                        help="learning rate (default: per optimizer, below)")
+    parser.add_argument("--weight-decay", type=_nonnegative_float, default=0.0, metavar="L",
+                        help="L2 weight decay (default 0)")
+    parser.add_argument("--epochs", type=_positive_int, default=DEFAULTS["epochs"],
+                        help="passes over the training data (default 20)")
+    parser.add_argument("--batch-size", type=_positive_int, default=DEFAULTS["batch_size"],
+                        metavar="N", help="minibatch size (default 100)")
+    parser.add_argument("--batchnorm", action="store_true",
+                        help="batch normalisation after each hidden Affine")
+    parser.add_argument("--dropout", type=_ratio, default=0.0, metavar="RATIO",
+                        help="dropout ratio after each hidden activation (default 0: none)")
+    parser.add_argument("--limit", type=_positive_int, default=None, metavar="N",
+                        help="train on the first N training examples only (quick tries)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the weights, the shuffling and the split (default 0)")
+    parser.add_argument("--out", default="out", metavar="DIR",
+                        help="folder for the pictures, the check and the weights (default out/)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+# ----- argument types ----------------------------------------------------------------------
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not np.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = _number(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+    return value
+
+
+def _nonnegative_float(text: str) -> float:
+    value = _number(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
+    return value
+
+
+def _ratio(text: str) -> float:
+    value = _number(text)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"expected a ratio in [0, 1), got {text!r}")
+    return value
+
+
+# ----- data ------------------------------------------------------------------------------
+def load_dataset(spec, seed: int):
+    """``(name, (x_train, t_train), (x_test, t_test))`` for the --dataset values."""
+    from .. import data
+
+    name, *rest = spec
+    name = name.lower()
+    if name not in DATASETS:
+        raise DatasetError(
+            f"--dataset: unknown dataset {spec[0]!r}; choose digits, mnist PATH, spiral or planar"
+        )
+    if name == "mnist":
+        if len(rest) != 1:
+            raise DatasetError(
+                "--dataset mnist needs the folder holding the MNIST files: --dataset mnist PATH "
+                "(nothing is downloaded)"
+            )
+        if not Path(rest[0]).expanduser().exists():
+            raise DatasetError(f"--dataset mnist: the path {rest[0]!r} does not exist")
+        train, test = data.load_mnist(Path(rest[0]).expanduser())
+        return f"MNIST from {rest[0]}", train, test
+    if rest:
+        raise DatasetError(f"--dataset {name} takes no path, got {' '.join(rest)!r}")
+    if name == "digits":
+        train, test = data.load_digits(seed=seed)
+        return "digits (8x8, scikit-learn)", train, test
+    rng = np.random.default_rng(seed)
+    x, t = data.spiral(rng=rng) if name == "spiral" else data.planar(rng=rng, layout="rows")
+    train_idx, test_idx = data.stratified_split(t, 0.2, rng)
+    return name, (x[train_idx], t[train_idx]), (x[test_idx], t[test_idx])
+
+
+# ----- the run ---------------------------------------------------------------------------
+def run_train(args, out=sys.stdout) -> int:
+    import autograd_lite as ag
+
+    def say(text=""):
+        print(text, file=out, flush=True)
+
+    folder = _output_folder(args.out)
+    if args.model == "two-layer" and len(args.hidden) != 1:
+        raise InvalidArgumentError(
+            f"--model two-layer has one hidden layer, but --hidden gives {len(args.hidden)} "
+            f"sizes ({' '.join(map(str, args.hidden))}); use --model mlp for more layers"
+        )
+    title, (x_train, t_train), (x_test, t_test) = load_dataset(args.dataset, args.seed)
+    x_train, x_test = x_train.astype(np.float64), x_test.astype(np.float64)
+    if args.limit is not None:
+        x_train, t_train = x_train[: args.limit], t_train[: args.limit]
+    x_train, x_test = x_train.reshape(len(x_train), -1), x_test.reshape(len(x_test), -1)
+    n_classes = int(max(t_train.max(), t_test.max())) + 1
+    sizes = [x_train.shape[1], *args.hidden, n_classes]
+
+    rng = np.random.default_rng(args.seed)
+    model = ag.nn.MLP(sizes, activation=args.activation, batchnorm=args.batchnorm,
+                      dropout=args.dropout, rng=rng)
+    lr = args.lr if args.lr is not None else DEFAULT_LR[args.optimizer]
+    optimizer = _optimizer(ag, args.optimizer, model, lr, args.weight_decay)
+
+    n_params = sum(p.data.size for p in model.parameters())
+    say(f"dataset   {title}: {len(x_train):,} train / {len(x_test):,} test, "
+        f"{x_train.shape[1]} features, {n_classes} classes")
+    say(f"model     {' -> '.join(map(str, sizes))} ({args.model}, {args.activation}"
+        f"{', batchnorm' if args.batchnorm else ''}"
+        f"{f', dropout {args.dropout:g}' if args.dropout else ''}), {n_params:,} parameters")
+    say(f"training  {args.optimizer} lr={lr:g}"
+        f"{f' weight_decay={args.weight_decay:g}' if args.weight_decay else ''}, "
+        f"{args.epochs} epochs, batch size {args.batch_size}, seed {args.seed}")
+    say()
+    start = time.perf_counter()
+    history = ag.fit(model, optimizer, (x_train, t_train), (x_test, t_test),
+                     epochs=args.epochs, batch_size=args.batch_size, rng=rng,
+                     progress=False if args.no_progress else None, verbose=True)
+    seconds = time.perf_counter() - start
+    say()
+
+    paths = {}
+    paths["weights"] = model.save(folder / FILES["weights"])
+    state = model.state_dict()
+    try:
+        paths["curves"] = _plot(ag, history, folder / FILES["curves"], title, sizes, args, lr)
+        graph_x, graph_t = _small_batch(x_test, t_test, GRAPH_BATCH, n_classes)
+        paths["graph"] = _draw_graph(ag, model, graph_x, graph_t, folder / FILES["graph"], args)
+        check_x, check_t = _small_batch(x_test, t_test, CHECK_BATCH, n_classes)
+        report, text = gradient_check(ag, model, check_x, check_t, args.seed)
+        paths["gradcheck"] = _write_text(folder / FILES["gradcheck"], text)
+    finally:
+        model.load_state_dict(state)  # the checks ran forward passes; keep the trained state
+        model.eval()
+
+    test_acc = history.test_acc[-1]
+    correct = int(round(test_acc * len(x_test)))
+    say(f"test accuracy: {100 * test_acc:.2f}% ({correct} / {len(x_test)}) after "
+        f"{args.epochs} epochs in {seconds:.1f} s")
+    say(f"gradient check: {report.status} "
+        f"(largest mean |backprop - numerical| {max(_book_metric(c) for c in report.inputs):.1e})")
+    say("wrote:")
+    for key, what in (("curves", "learning curves"), ("graph", "graph of one batch's loss"),
+                      ("gradcheck", "gradient check"), ("weights", "weights")):
+        say(f"  {paths[key]:<{max(len(str(p)) for p in paths.values())}}  {what}")
+    return 0
+
+
+def _output_folder(path: str) -> Path:
+    folder = Path(path).expanduser()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise InvalidArgumentError(
+            f"--out: cannot create the folder {path!r}: {e.strerror}"
+        ) from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InvalidArgumentError(f"--out: the folder {path!r} is not writable")
+    return folder
+
+
+def _optimizer(ag, name: str, model, lr: float, weight_decay: float):
+    classes = {"sgd": ag.optim.SGD, "momentum": ag.optim.Momentum, "adagrad": ag.optim.AdaGrad,
+               "rmsprop": ag.optim.RMSprop, "adam": ag.optim.Adam}
+    return classes[name](model.parameters(), lr=lr, weight_decay=weight_decay)
+
+
+def _small_batch(x, t, size: int, n_classes: int):
+    """``size`` test examples of different classes where possible (first of each class)."""
+    picked = []
+    for c in range(n_classes):
+        hits = np.flatnonzero(t == c)
+        if len(hits):
+            picked.append(int(hits[0]))
+        if len(picked) == size:
+            break
+    if len(picked) < size:
+        picked += [i for i in range(len(x)) if i not in picked][: size - len(picked)]
+    idx = np.array(picked[:size])
+    return x[idx], t[idx]
+
+
+def _plot(ag, history, path: Path, title: str, sizes, args, lr) -> str:
+    caption = (f"{title}: {' -> '.join(map(str, sizes))} {args.activation}, "
+               f"{args.optimizer} lr={lr:g}, batch {args.batch_size}")
+    return str(ag.plot_history(history, path, title=caption))
+
+
+def _draw_graph(ag, model, x, t, path: Path, args) -> str:
+    """The loss of one small batch in training mode, after backward, with values and grads."""
+    model.train()
+    _reseed_dropout(model, args.seed)
+    model.zero_grad()
+    loss = ag.softmax_with_loss(model(ag.Tensor(x, requires_grad=False, name="x")), t)
+    loss.backward(retain_graph=True)
+    deep = len(args.hidden) > 2 or args.batchnorm
+    title = (f"loss of {len(x)} examples (labels {', '.join(map(str, t))}) "
+             "with every gradient, after training")
+    path = ag.render(loss, path, values=True, grads=True, collapse="layer" if deep else None,
+                     title=title)
+    model.zero_grad()
+    return str(path)
+
+
+def gradient_check(ag, model, x, t, seed: int):
+    """Check every parameter's gradient on ``(x, t)`` in training mode; returns (report, text)."""
+    named = list(model.named_parameters())
+    n_params = sum(p.data.size for _, p in named)
+    mode = "full" if n_params <= FULL_CHECK_LIMIT else "fast"
+    model.train()
+
+    def loss_of(*tensors):
+        _reseed_dropout(model, seed)  # the same dropout mask in every evaluation
+        with _parameters_replaced(model, named, tensors):
+            return ag.softmax_with_loss(model(ag.Tensor(x, requires_grad=False)), t)
+
+    inputs = [ag.Tensor(p.data, name=name) for name, p in named]
+    report = ag.gradcheck(loss_of, inputs, mode=mode, seed=seed)
+    lines = [
+        f"Gradient check of the trained model on {len(x)} test examples (labels "
+        f"{', '.join(map(str, t))}), as in the book's chapter 5:",
+        "mean |backprop - numerical| per parameter",
+        "",
+    ]
+    lines += [f"{c.name}:{_book_metric(c):.1e}" for c in report.inputs]
+    lines += ["", str(report), ""]
+    if mode == "fast":
+        lines.insert(2, f"({n_params:,} parameters: checked along random directions, mode=fast)")
+    return report, "\n".join(lines)
+
+
+def _book_metric(check) -> float:
+    value = getattr(check, "mean_abs_difference", None)
+    return float("nan") if value is None else float(value)
+
+
+@contextlib.contextmanager
+def _parameters_replaced(model, named, tensors):
+    """Run the model with ``tensors`` in place of its parameters (a functional call), so the
+    gradient check can differentiate the loss with respect to tensors it owns."""
+    owners = dict(model.named_modules())
+    slots = []
+    for (name, _), tensor in zip(named, tensors):
+        module_name, _, key = name.rpartition(".")
+        module = owners[module_name]
+        slots.append((module, key, module.__dict__[key]))
+        module.__dict__[key] = tensor
+    try:
+        yield
+    finally:
+        for module, key, original in slots:
+            module.__dict__[key] = original
+
+
+def _reseed_dropout(model, seed: int) -> None:
+    for module in model.modules():
+        if type(module).__name__ == "Dropout":
+            module.rng = np.random.default_rng(seed)
+
+
+def _write_text(path: Path, text: str) -> str:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    return str(path)
