@@ -1,0 +1,312 @@
+"""``numerical_gradient`` and ``gradcheck``: numerical differentiation of whole functions.
+
+Both work on private float64 copies: the caller's arrays are never perturbed, not even for a
+moment, so a function that raises midway leaves every input exactly as it was.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from ..engine import topological_order
+from ..errors import DTypeError, GradcheckError, InvalidArgumentError, ShapeError
+from ..modes import enable_grad, no_grad
+from ..tensor import Tensor
+from .numeric import (
+    directional,
+    elementwise,
+    lowest_precision,
+    precision_for,
+    unit_directions,
+    upstream,
+    validate_settings,
+)
+from .report import GradcheckReport, compare
+
+MODES = ("full", "fast")
+
+
+def numerical_gradient(f, x, eps: float = 1e-6) -> np.ndarray:
+    """Central differences ``(f(x + eps e_i) - f(x - eps e_i)) / 2 eps`` of a scalar function.
+
+    Like the book's ``numerical_gradient``, but ``f`` receives a float64 copy of ``x`` (a Tensor
+    if ``x`` is one), so the caller's array is never changed, even if ``f`` raises. ``f`` must
+    read its argument: the book's ``lambda W: net.loss(x, t)`` ignores it and gets zeros here;
+    use ``ag.gradcheck`` for whole models. Returns a float64 array shaped like ``x``.
+    """
+    validate_settings("numerical_gradient", eps, 0.0, 0.0)
+    if not callable(f):
+        raise InvalidArgumentError(
+            f"numerical_gradient: f must be callable, got {type(f).__name__}"
+        )
+    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    if data.dtype.kind not in "biuf":
+        raise DTypeError(f"numerical_gradient: x must be numeric, got dtype {data.dtype}")
+    work = np.array(data, dtype=np.float64)
+    arg = Tensor._wrap(work, False, None, x.name) if isinstance(x, Tensor) else work
+
+    def value() -> float:
+        with no_grad():
+            result = f(arg)
+        return _scalar(result)
+
+    grad = np.zeros(work.shape)
+    flat, out = work.reshape(-1), grad.reshape(-1)
+    for j in range(flat.size):
+        original = flat[j]
+        try:
+            flat[j] = original + eps
+            plus = value()
+            flat[j] = original - eps
+            minus = value()
+        finally:
+            flat[j] = original
+        out[j] = (plus - minus) / (2 * eps)
+    return grad
+
+
+def _scalar(result) -> float:
+    array = result.data if isinstance(result, Tensor) else np.asarray(result)
+    if array.dtype.kind not in "biuf":
+        raise DTypeError(f"numerical_gradient: f must return a number, got {type(result).__name__}")
+    if array.size != 1:
+        raise ShapeError(
+            f"numerical_gradient: f must return a scalar (one element), got shape {array.shape}; "
+            "reduce it, e.g. with .sum()"
+        )
+    return float(array.reshape(()))
+
+
+def gradcheck(
+    f,
+    inputs,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    mode: str = "full",
+    seed: int = 0,
+    raise_on_failure: bool = False,
+    directions: int = 3,
+) -> GradcheckReport:
+    """Compare the gradients backward() computes for ``f(*inputs)`` with numerical ones.
+
+    ``f`` takes Tensors and returns a Tensor of any shape; the check uses a random upstream
+    gradient ``G`` (entries of size 0.5..1.5, random signs) and differentiates ``sum(G * f)``.
+    Every input that needs a gradient is checked (arrays always; Tensors with
+    ``requires_grad=True``), on float64 copies.
+
+    ``mode="full"`` perturbs every element (2 evaluations each); ``mode="fast"`` compares
+    ``grad . v`` with the numerical slope along ``directions`` random unit vectors ``v`` per
+    input (2 evaluations each), for models with many parameters.
+
+    An element passes when ``|analytic - numerical| <= atol + rtol * |numerical|``. Points where
+    the one-sided differences disagree (kinks) are counted, not failed. If ``f`` computes in
+    float32 the step and tolerances follow that dtype, and errors within its rounding noise
+    are reported as inconclusive. Returns a :class:`GradcheckReport`; with
+    ``raise_on_failure=True`` a failure raises :class:`~autograd_lite.GradcheckError`.
+    """
+    validate_settings("gradcheck", eps, atol, rtol)
+    if mode not in MODES:
+        raise InvalidArgumentError(f"gradcheck: mode must be 'full' or 'fast', got {mode!r}")
+    if not isinstance(directions, int) or isinstance(directions, bool) or directions < 1:
+        raise InvalidArgumentError(
+            f"gradcheck: directions must be a positive int, got {directions!r}"
+        )
+    if not callable(f):
+        raise InvalidArgumentError(f"gradcheck: f must be callable, got {type(f).__name__}")
+    if isinstance(inputs, (Tensor, np.ndarray)):
+        inputs = (inputs,)
+    try:
+        inputs = list(inputs)
+    except TypeError:
+        raise InvalidArgumentError(
+            "gradcheck: inputs must be a sequence of Tensors or arrays, got "
+            f"{type(inputs).__name__}"
+        ) from None
+    names = _input_names(f, inputs)
+    specs = [_spec(x, name, i) for i, (x, name) in enumerate(zip(inputs, names))]
+    if not any(s["check"] for s in specs):
+        raise InvalidArgumentError(
+            "gradcheck: no input needs a gradient (every input is a Tensor with "
+            "requires_grad=False); pass arrays or Tensors that require gradients"
+        )
+    rng = np.random.default_rng(seed)
+
+    # ----- analytic: one forward and backward on copies -----------------------------------
+    leaves = [Tensor._wrap(s["data"].copy(), s["check"], None, s["name"]) for s in specs]
+    with enable_grad():
+        out = f(*leaves)
+    _check_output(out)
+    G = upstream(rng, out.shape)
+    graph = topological_order(out) if out.requires_grad else [out]
+    dtype = lowest_precision([t.data.dtype for t in graph] + [out.data.dtype])
+    if out.requires_grad:
+        _backward_restoring_foreign_grads(out, G, graph, leaves)
+    for s, leaf in zip(specs, leaves):
+        if not np.array_equal(leaf.data, s["data"], equal_nan=True):
+            raise InvalidArgumentError(
+                f"gradcheck: f changed its input {s['name']!r} in place; a checked function must "
+                "leave its inputs alone (build new Tensors instead)"
+            )
+    analytic = [
+        np.asarray(leaf.grad, dtype=np.float64) if leaf.grad is not None else np.zeros(leaf.shape)
+        for leaf in leaves
+    ]
+
+    # ----- numerical: perturb private copies ----------------------------------------------
+    prec = precision_for(dtype, eps, atol, rtol)
+    probes = [Tensor._wrap(s["data"].copy(), s["check"], None, s["name"]) for s in specs]
+
+    def evaluate() -> float:
+        with no_grad():
+            y = f(*probes)
+        if not isinstance(y, Tensor):
+            _check_output(y)
+        if y.shape != out.shape:
+            raise ShapeError(
+                f"gradcheck: f returned shape {y.shape} for perturbed inputs but {out.shape} "
+                "for the original ones"
+            )
+        return float(np.sum(G * y.data))
+
+    base = evaluate()
+    scale = float(np.sum(np.abs(G * out.data)))
+    again = evaluate()
+    reference = float(np.sum(G * out.data))
+    if not (
+        np.isclose(base, again, rtol=1e-12, atol=1e-12 * scale)
+        and np.isclose(base, reference, rtol=1e-9, atol=1e-9 * scale)
+    ):
+        raise InvalidArgumentError(
+            "gradcheck: f is not deterministic: calls with the same inputs returned different "
+            f"values ({reference!r}, {base!r}, {again!r}); fix its randomness (a dropout mask, "
+            "a Generator created outside f) before checking gradients"
+        )
+    noise = prec.machine_eps * max(scale, abs(base))
+    checks = []
+    for s, probe, grad in zip(specs, probes, analytic):
+        if not s["check"]:
+            continue
+        work = probe.data
+        if mode == "full":
+            numerical, kinks = elementwise(work, evaluate, base, prec, noise)
+            checks.append(
+                compare(
+                    s["name"], grad, numerical, kinks, prec, noise / prec.eps, "element", s["dtype"]
+                )
+            )
+        else:
+            dirs = unit_directions(rng, directions, work.size)
+            numerical, kinks = directional(work, evaluate, base, prec, noise, dirs)
+            checks.append(
+                compare(
+                    s["name"],
+                    dirs @ grad.reshape(-1),
+                    numerical,
+                    kinks,
+                    prec,
+                    noise / prec.eps,
+                    "direction",
+                    s["dtype"],
+                    work.shape,
+                )
+            )
+
+    notes = _notes(specs, prec, mode, directions)
+    report = GradcheckReport("gradcheck", mode, prec, checks, notes=notes)
+    if raise_on_failure and not report.ok:
+        raise GradcheckError(f"{report.summary()}\n{report}", report)
+    return report
+
+
+def _input_names(f, inputs) -> list[str]:
+    """Each input's name: the Tensor's ``name``, else f's parameter name, else ``input i``."""
+    params = []
+    try:
+        sig = inspect.signature(f)
+    except (TypeError, ValueError):
+        sig = None
+    if sig is not None:
+        try:
+            sig.bind(*inputs)
+        except TypeError as e:
+            raise InvalidArgumentError(
+                f"gradcheck: f{sig} cannot be called with {len(inputs)} input(s): {e}"
+            ) from None
+        kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        params = [p.name for p in sig.parameters.values() if p.kind in kinds]
+    names = []
+    for i, x in enumerate(inputs):
+        if isinstance(x, Tensor) and x.name:
+            name = x.name
+        else:
+            name = params[i] if i < len(params) else f"input {i}"
+        names.append(name if name not in names else f"{name} ({i})")
+    return names
+
+
+def _spec(x, name: str, index: int) -> dict:
+    if isinstance(x, Tensor):
+        data, check = x.data, x.requires_grad
+    else:
+        try:
+            data = np.asarray(x)
+        except (TypeError, ValueError) as e:
+            raise DTypeError(f"gradcheck: input {index} ({name}) is not an array: {e}") from None
+        check = True
+        if data.dtype.kind != "f":
+            what = "integer" if data.dtype.kind in "biu" else "non-numeric"
+            raise DTypeError(
+                f"gradcheck: input {index} ({name}) has {what} dtype {data.dtype} and cannot be "
+                "differentiated; pass float data, or keep labels out of the inputs (a closure "
+                "or Tensor(..., requires_grad=False))"
+            )
+    work = np.array(data, dtype=np.float64) if data.dtype.kind == "f" else np.array(data)
+    return {"name": name, "data": work, "check": check, "dtype": data.dtype}
+
+
+def _check_output(out) -> None:
+    if not isinstance(out, Tensor):
+        raise DTypeError(
+            f"gradcheck: f must return a Tensor, got {type(out).__name__}; build the result from "
+            "the Tensors f receives (ag.* functions and Tensor operators)"
+        )
+    if out.data.dtype.kind != "f":
+        raise DTypeError(f"gradcheck: f returned a Tensor of dtype {out.dtype}; it must be float")
+    if not np.all(np.isfinite(out.data)):
+        raise InvalidArgumentError(
+            "gradcheck: f returned NaN or inf at the given inputs; gradients can only be checked "
+            "where the function is finite"
+        )
+
+
+def _backward_restoring_foreign_grads(out, G, graph, leaves) -> None:
+    """Run backward, then give every tensor that is not ours (model parameters f reads from
+    a closure) back the ``.grad`` it had, so the check leaves no gradients behind."""
+    ours = {id(t) for t in leaves}
+    foreign = [(t, t.grad) for t in graph if t.is_leaf and id(t) not in ours]
+    try:
+        out.backward(G)
+    finally:
+        for tensor, grad in foreign:
+            tensor.grad = grad
+
+
+def _notes(specs, prec, mode: str, directions: int) -> list[str]:
+    notes = []
+    low = sorted({str(s["dtype"]) for s in specs if s["check"] and s["dtype"] != np.float64})
+    if low:
+        notes.append(
+            f"{', '.join(low)} inputs were checked on float64 copies (yours are unchanged)"
+        )
+    if prec.limited:
+        notes.append(
+            f"f computes in {prec.dtype}: step raised to {prec.eps:.1e}, atol to {prec.atol:.1e}, "
+            f"rtol to {prec.rtol:.1e}; errors its rounding can explain are inconclusive"
+        )
+    if mode == "fast":
+        notes.append(f"fast mode: {directions} random unit direction(s) per input")
+    return notes

@@ -1,0 +1,421 @@
+"""``check_op`` and ``check_graph``: one op's local backward against finite differences.
+
+A local check calls ``forward`` and ``backward`` directly, with a random upstream gradient
+``g``, and verifies every part of the op contract: one gradient per input, reducible to the
+input's shape, of the right dtype, equal to the central differences of ``sum(g * forward)``,
+linear in ``g``, the same when only one input ``needs`` a gradient, and nothing written into
+the inputs, ``g`` or ``saved``. ``check_graph`` runs it at every node of a recorded graph, with
+the values that node saw, so it says *which* node of a model is wrong.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+
+import numpy as np
+
+from ..engine import topological_order, unbroadcast
+from ..errors import InvalidArgumentError, ShapeError
+from ..op import Op
+from ..tensor import Tensor
+from .numeric import (
+    directional,
+    elementwise,
+    lowest_precision,
+    precision_for,
+    unit_directions,
+    upstream,
+    validate_settings,
+)
+from .report import Check, GradcheckReport, GraphCheckReport, NodeCheck, compare
+
+#: check_graph(mode="auto") perturbs inputs up to this size element by element, larger ones
+#: along random directions
+AUTO_FULL_LIMIT = 256
+LINEARITY = (1.7, -0.6)
+
+
+def check_op(op, *arrays, rng: np.random.Generator | None = None, **params) -> GradcheckReport:
+    """Check an op's ``backward`` against finite differences and the op contract.
+
+    ``arrays`` are the op's inputs (float arrays are differentiated; integer arrays and the
+    positions in ``op.domain.nondiff`` are not); ``params`` go to ``forward``. Without arrays,
+    one case is drawn from ``op.domain``. ``rng`` (a ``numpy.random.Generator``, seeded 0 when
+    None) draws the upstream gradient. Returns a :class:`GradcheckReport`; call
+    ``.assert_ok()`` on it in a test.
+    """
+    if not (isinstance(op, type) and issubclass(op, Op)):
+        raise InvalidArgumentError(
+            f"check_op: op must be an Op subclass (the class itself), got {op!r}"
+        )
+    if rng is None:
+        rng = np.random.default_rng(0)
+    elif not isinstance(rng, np.random.Generator):
+        raise InvalidArgumentError(
+            f"check_op: rng must be a numpy.random.Generator, got {type(rng).__name__}"
+        )
+    if not arrays:
+        if op.domain is None:
+            raise InvalidArgumentError(
+                f"check_op: {op.label} has no domain to draw inputs from; pass the input arrays: "
+                f"check_op({op.__name__}, x, ...)"
+            )
+        drawn, drawn_params = op.domain.draw(rng)
+        arrays, params = drawn, {**drawn_params, **params}
+    arrays = [np.asarray(a) for a in arrays]
+    try:
+        inspect.signature(op.forward).bind(*arrays, **params)
+    except TypeError as e:
+        raise InvalidArgumentError(
+            f"check_op: {op.label}.forward cannot take {len(arrays)} array(s) and parameters "
+            f"{sorted(params)}: {e}"
+        ) from None
+    nondiff = op.domain.nondiff if op.domain is not None else ()
+    needs = tuple(a.dtype.kind == "f" and i not in nondiff for i, a in enumerate(arrays))
+    if not any(needs):
+        raise InvalidArgumentError(
+            f"check_op: {op.label} got no float input to differentiate (dtypes "
+            f"{[str(a.dtype) for a in arrays]})"
+        )
+    return check_local(op, arrays, params, needs, rng)
+
+
+def check_graph(
+    loss,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    seed: int = 0,
+    mode: str = "auto",
+) -> GraphCheckReport:
+    """Check every node of the graph that made ``loss`` locally and say which one is wrong.
+
+    Each node's forward is recomputed from its inputs' ``.data`` and ``node.params``, so this
+    also works after ``backward()`` freed the graph. ``mode="auto"`` perturbs inputs of up to
+    ``AUTO_FULL_LIMIT`` elements one by one and larger ones along random directions.
+    """
+    if not isinstance(loss, Tensor):
+        raise InvalidArgumentError(f"check_graph: loss must be a Tensor, got {type(loss).__name__}")
+    validate_settings("check_graph", eps, atol, rtol)
+    if mode not in ("auto", "full", "fast"):
+        raise InvalidArgumentError(f"check_graph: mode must be auto, full or fast, got {mode!r}")
+    rng = np.random.default_rng(seed)
+    order = topological_order(loss) if loss.requires_grad else []
+    checks = []
+    for tensor in order:
+        node = tensor.node
+        if node is None:
+            continue
+        arrays = [x.data if isinstance(x, Tensor) else np.asarray(x) for x in node.inputs]
+        try:
+            report = check_local(
+                node.op,
+                arrays,
+                node.params,
+                node.needs,
+                rng,
+                eps=eps,
+                atol=atol,
+                rtol=rtol,
+                mode=mode,
+                recorded=tensor.data,
+            )
+        except Exception as e:  # a forward that cannot be recomputed is this node's failure
+            message = f"{node.label}: forward raised {type(e).__name__}: {e}"
+            checks.append(NodeCheck(tensor, node.label, False, float("nan"), float("nan"), message))
+            continue
+        checks.append(_node_check(tensor, report))
+    settings = f"eps={eps:.1e}, atol={atol:.1e}, rtol={rtol:.1e}, mode={mode}"
+    return GraphCheckReport(checks, settings)
+
+
+def _node_check(tensor, report: GradcheckReport) -> NodeCheck:
+    node = tensor.node
+    names = _input_names(node.op, len(node.inputs))
+    max_abs = max((c.max_abs_error for c in report.inputs), default=0.0)
+    max_rel = max((c.max_rel_error for c in report.inputs), default=0.0)
+    failures = report.failures
+    if not failures:
+        kinks = f", {report.n_kinks} kink(s) skipped" if report.n_kinks else ""
+        message = f"{node.label}: ok, max abs error {max_abs:.1e}{kinks}"
+    elif hasattr(failures[0], "n_checked"):
+        first = failures[0]
+        i = names.index(first.name)
+        x = node.inputs[i]
+        named = f" ({x.name})" if isinstance(x, Tensor) and x.name else ""
+        message = (
+            f"{node.label}: input {i}{named} gradient off, max abs error {first.max_abs_error:.1e}"
+        )
+    else:
+        message = f"{node.label}: {failures[0].message}"
+    return NodeCheck(tensor, node.label, not failures, max_abs, max_rel, message, report)
+
+
+def _input_names(op, arity: int) -> list[str]:
+    try:
+        params = list(inspect.signature(op.forward).parameters.values())
+    except (TypeError, ValueError):
+        params = []
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    names = [p.name for p in params if p.kind in kinds][:arity]
+    names += [f"input {i}" for i in range(len(names), arity)]
+    return [n if names.count(n) == 1 else f"{n} ({i})" for i, n in enumerate(names)]
+
+
+def _backward(op, saved, g, needs):
+    if op.backward_takes_needs:
+        return op.backward(saved, g, needs)
+    return op.backward(saved, g)
+
+
+def _same(a, b) -> bool:
+    """Deep equality of arrays inside tuples, lists and dicts (other leaves are not compared)."""
+    if isinstance(a, np.ndarray):
+        return (
+            isinstance(b, np.ndarray)
+            and a.shape == b.shape
+            and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
+        )
+    if isinstance(a, (tuple, list)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return True
+
+
+def check_local(
+    op,
+    arrays,
+    params,
+    needs,
+    rng,
+    *,
+    eps=1e-6,
+    atol=1e-5,
+    rtol=1e-3,
+    mode="full",
+    directions=3,
+    recorded=None,
+) -> GradcheckReport:
+    """The local check behind ``check_op`` and ``check_graph`` (see the module docstring)."""
+    label = op.label
+    names = _input_names(op, len(arrays))
+    arrays = [np.array(a, copy=True) for a in arrays]  # the caller's arrays are never touched
+    before = [a.copy() for a in arrays]
+    y, saved = op.forward(*arrays, **params)
+    y = np.asarray(y)
+    checks, notes = [], []
+    if recorded is not None and not np.allclose(y, recorded, rtol=1e-6, atol=1e-9, equal_nan=True):
+        notes.append(
+            "recomputing the forward gave values other than the recorded output "
+            "(an input changed after the graph was built, e.g. an optimizer step)"
+        )
+    if y.dtype.kind != "f" or not np.all(np.isfinite(y)):
+        checks.append(Check("forward", False, "the output is not finite floating-point data"))
+    g = upstream(rng, y.shape, y.dtype if y.dtype.kind == "f" else np.float64)
+    g_before, saved_before = g.copy(), copy.deepcopy(saved)
+    grads = _backward(op, saved, g, needs)
+    checks.append(
+        Check(
+            "g not mutated",
+            bool(np.array_equal(g, g_before)),
+            "backward left g unchanged"
+            if np.array_equal(g, g_before)
+            else "backward wrote into the upstream gradient g (build a new array: "
+            "g * mask, not g[mask] = 0)",
+        )
+    )
+    saved_ok = _same(saved, saved_before)
+    checks.append(
+        Check(
+            "saved not mutated",
+            saved_ok,
+            "backward left saved unchanged" if saved_ok else "backward wrote into its saved values",
+        )
+    )
+    arity = len(arrays)
+    if not isinstance(grads, tuple) or len(grads) != arity:
+        got = f"{len(grads)} entries" if isinstance(grads, tuple) else type(grads).__name__
+        checks.append(
+            Check(
+                "one gradient per input",
+                False,
+                f"backward must return a tuple of {arity} gradient(s), got {got}",
+            )
+        )
+        return _finish(label, mode, eps, atol, rtol, arrays, before, names, [], checks, notes)
+    reduced = _reduce_gradients(op, arrays, grads, needs, names, checks, notes)
+
+    # central differences of sum(g * forward) on float64 copies
+    works = [np.array(a, dtype=np.float64) if a.dtype.kind == "f" else a.copy() for a in arrays]
+    g64 = g.astype(np.float64)
+
+    def evaluate() -> float:
+        return float(np.sum(g64 * np.asarray(op.forward(*works, **params)[0])))
+
+    dtypes = [a.dtype for a in arrays if a.dtype.kind == "f"] + [y.dtype]
+    prec = precision_for(lowest_precision(dtypes), eps, atol, rtol)
+    base = evaluate()
+    noise = prec.machine_eps * max(float(np.sum(np.abs(g64 * y))), abs(base))
+    inputs = []
+    for i, grad in reduced.items():
+        work, name = works[i], names[i]
+        full = mode == "full" or (mode == "auto" and work.size <= AUTO_FULL_LIMIT)
+        if full:
+            numerical, kinks = elementwise(work, evaluate, base, prec, noise)
+            inputs.append(
+                compare(
+                    name, grad, numerical, kinks, prec, noise / prec.eps, "element", arrays[i].dtype
+                )
+            )
+        else:
+            dirs = unit_directions(rng, directions, work.size)
+            numerical, kinks = directional(work, evaluate, base, prec, noise, dirs)
+            inputs.append(
+                compare(
+                    name,
+                    dirs @ np.asarray(grad, np.float64).reshape(-1),
+                    numerical,
+                    kinks,
+                    prec,
+                    noise / prec.eps,
+                    "direction",
+                    arrays[i].dtype,
+                    work.shape,
+                )
+            )
+    checks.extend(_linearity(op, arrays, params, needs, reduced, g, rng, prec, names))
+    checks.extend(_needs_respected(op, arrays, params, needs, reduced, g, names))
+    return _finish(label, mode, eps, atol, rtol, arrays, before, names, inputs, checks, notes, prec)
+
+
+def _reduce_gradients(op, arrays, grads, needs, names, checks, notes) -> dict:
+    """Each needed gradient summed back to its input's shape (as the engine does), or a
+    failed check naming the input."""
+    reduced = {}
+    problems = []
+    for i, (a, gi, need) in enumerate(zip(arrays, grads, needs)):
+        if not need:
+            continue
+        where = f"input {i} ({names[i]})"
+        if gi is None:
+            problems.append(f"{where} needs a gradient, but backward returned None")
+            continue
+        gi = np.asarray(gi)
+        if gi.dtype.kind != "f":
+            problems.append(f"{where}: the gradient has dtype {gi.dtype}, not a float dtype")
+            continue
+        if np.finfo(gi.dtype).eps > np.finfo(a.dtype).eps:
+            problems.append(f"{where}: a {gi.dtype} gradient for {a.dtype} data loses precision")
+        elif gi.dtype != a.dtype:
+            notes.append(
+                f"{where}: the gradient is {gi.dtype} for {a.dtype} data (the engine casts it)"
+            )
+        try:
+            reduced[i] = unbroadcast(gi, a.shape, op.label, i)
+        except ShapeError:
+            problems.append(
+                f"{where} has shape {a.shape}, but its gradient has shape "
+                f"{gi.shape}, which does not reduce to it"
+            )
+    if problems:
+        checks.append(
+            Check("one gradient per input, shapes and dtypes", False, "; ".join(problems))
+        )
+    else:
+        checks.append(
+            Check(
+                "one gradient per input, shapes and dtypes",
+                True,
+                f"{sum(needs)} gradient(s) of the right shapes and dtypes",
+            )
+        )
+    return reduced
+
+
+def _linearity(op, arrays, params, needs, reduced, g, rng, prec, names) -> list[Check]:
+    """backward(a g + b g2) == a backward(g) + b backward(g2), each on a fresh forward."""
+    if not reduced:
+        return []
+    a, b = LINEARITY
+    g2 = upstream(rng, g.shape, g.dtype)
+
+    def run(upstream_g):
+        _, saved = op.forward(*[x.copy() for x in arrays], **params)
+        out = _backward(op, saved, upstream_g, needs)
+        return {i: unbroadcast(np.asarray(out[i]), arrays[i].shape, op.label, i) for i in reduced}
+
+    try:
+        combined, second = run((a * g + b * g2).astype(g.dtype)), run(g2)
+    except Exception as e:  # noqa: BLE001 - any error here is the finding
+        return [Check("linear in g", False, f"backward raised {type(e).__name__}: {e}")]
+    bad = []
+    for i, first in reduced.items():
+        expected = a * first.astype(np.float64) + b * second[i].astype(np.float64)
+        scale = np.abs(a * first) + np.abs(b * second[i]) + np.abs(expected)
+        tol = 1e3 * prec.machine_eps * (scale + float(np.max(scale, initial=0.0)) * 1e-3)
+        if not np.all(np.abs(combined[i] - expected) <= tol):
+            bad.append(f"input {i} ({names[i]})")
+    if bad:
+        return [
+            Check(
+                "linear in g",
+                False,
+                f"the gradient of {', '.join(bad)} is not linear in "
+                "the upstream gradient g (is g ignored, or used twice?)",
+            )
+        ]
+    return [Check("linear in g", True, "backward is linear in the upstream gradient")]
+
+
+def _needs_respected(op, arrays, params, needs, reduced, g, names) -> list[Check]:
+    """Asking for one input's gradient alone gives the same gradient as asking for all."""
+    if not op.backward_takes_needs or len(reduced) < 2:
+        return []
+    bad = []
+    for i in reduced:
+        only = tuple(j == i for j in range(len(arrays)))
+        _, saved = op.forward(*[x.copy() for x in arrays], **params)
+        out = op.backward(saved, g.copy(), only)
+        gi = out[i] if isinstance(out, tuple) and len(out) == len(arrays) else None
+        if gi is None or not np.allclose(
+            unbroadcast(np.asarray(gi), arrays[i].shape, op.label, i),
+            reduced[i],
+            rtol=1e-12,
+            atol=0.0,
+        ):
+            bad.append(f"input {i} ({names[i]})")
+    if bad:
+        return [
+            Check(
+                "needs respected",
+                False,
+                f"with needs for {', '.join(bad)} alone, "
+                "backward returns a different gradient (needs indices mixed up?)",
+            )
+        ]
+    return [Check("needs respected", True, "each gradient is the same when asked for alone")]
+
+
+def _finish(
+    label, mode, eps, atol, rtol, arrays, before, names, inputs, checks, notes, prec=None
+) -> GradcheckReport:
+    changed = [
+        f"input {i} ({names[i]})"
+        for i, (a, b) in enumerate(zip(arrays, before))
+        if not np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
+    ]
+    checks.append(
+        Check(
+            "inputs not mutated",
+            not changed,
+            "forward and backward left the inputs unchanged"
+            if not changed
+            else f"forward or backward wrote into {', '.join(changed)}",
+        )
+    )
+    if prec is None:
+        prec = precision_for(np.float64, eps, atol, rtol)
+    return GradcheckReport(f"check_op {label}", mode, prec, inputs, checks, notes)
