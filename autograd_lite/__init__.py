@@ -53,6 +53,14 @@ from .functions import (  # noqa: A004 - sum/max/pow shadow builtins inside ag, 
     tanh,
     transpose,
 )
+from .gradcheck import (
+    GradcheckReport,
+    check_graph,
+    check_layer,
+    check_op,
+    gradcheck,
+    numerical_gradient,
+)
 from .modes import detect_anomaly, enable_grad, is_grad_enabled, name_scope, no_grad
 from .op import REGISTRY, Domain, Op
 from .tensor import Tensor, apply
