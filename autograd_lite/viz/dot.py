@@ -143,7 +143,7 @@ def _value_label(v, opts) -> str:
     rows = []
     name = getattr(obj, "name", None)
     if name:
-        rows.extend(_row(line, bold=v.kind in ("param", "output")) for line in html_lines(name))
+        rows.extend(_row(line, bold=True) for line in html_lines(name))
     elif v.kind == "const" and data.ndim == 0:
         rows.append(_row(html(fmt_number(data.item())), bold=True))
     elif v.kind in ("param", "data", "output"):
@@ -278,3 +278,5 @@ def _legend(g: graphviz.Digraph, graph: Graph, with_check: bool) -> None:
     with g.subgraph(name="cluster_legend") as sub:
         sub.attr(color="#D0D0D0", label="", style="rounded")
         sub.node("legend", label=label, shape="plaintext", fontsize="9")
+    # an invisible edge from the last vertex (a root) puts the key after the graph, not before
+    g.edge(graph.vertices[-1].vid, "legend", style="invis")
