@@ -10,8 +10,9 @@ See docs/gradcheck.md.
 """
 
 from .function import gradcheck, numerical_gradient
+from .graph import check_graph
 from .layer import check_layer
-from .local import check_graph, check_op
+from .local import check_op
 from .report import Check, GradcheckReport, GraphCheckReport, InputCheck, NodeCheck
 
 __all__ = [

@@ -1,11 +1,10 @@
-"""``check_op`` and ``check_graph``: one op's local backward against finite differences.
+"""``check_op``: one op's local backward against finite differences and the op contract.
 
 A local check calls ``forward`` and ``backward`` directly, with a random upstream gradient
 ``g``, and verifies every part of the op contract: one gradient per input, reducible to the
 input's shape, of the right dtype, equal to the central differences of ``sum(g * forward)``,
 linear in ``g``, the same when only one input ``needs`` a gradient, and nothing written into
-the inputs, ``g`` or ``saved``. ``check_graph`` runs it at every node of a recorded graph, with
-the values that node saw, so it says *which* node of a model is wrong.
+the inputs, ``g`` or ``saved``. ``check_graph`` (graph.py) runs it at every node of a graph.
 """
 
 from __future__ import annotations
@@ -15,10 +14,9 @@ import inspect
 
 import numpy as np
 
-from ..engine import topological_order, unbroadcast
+from ..engine import unbroadcast
 from ..errors import InvalidArgumentError, ShapeError
 from ..op import Op
-from ..tensor import Tensor
 from .numeric import (
     directional,
     elementwise,
@@ -26,12 +24,11 @@ from .numeric import (
     precision_for,
     unit_directions,
     upstream,
-    validate_settings,
 )
-from .report import Check, GradcheckReport, GraphCheckReport, NodeCheck, compare
+from .report import Check, GradcheckReport, compare
 
-#: check_graph(mode="auto") perturbs inputs up to this size element by element, larger ones
-#: along random directions
+#: mode="auto" perturbs inputs up to this size element by element, larger ones along random
+#: directions
 AUTO_FULL_LIMIT = 256
 LINEARITY = (1.7, -0.6)
 
@@ -81,79 +78,7 @@ def check_op(op, *arrays, rng: np.random.Generator | None = None, **params) -> G
     return check_local(op, arrays, params, needs, rng)
 
 
-def check_graph(
-    loss,
-    *,
-    eps: float = 1e-6,
-    atol: float = 1e-5,
-    rtol: float = 1e-3,
-    seed: int = 0,
-    mode: str = "auto",
-) -> GraphCheckReport:
-    """Check every node of the graph that made ``loss`` locally and say which one is wrong.
-
-    Each node's forward is recomputed from its inputs' ``.data`` and ``node.params``, so this
-    also works after ``backward()`` freed the graph. ``mode="auto"`` perturbs inputs of up to
-    ``AUTO_FULL_LIMIT`` elements one by one and larger ones along random directions.
-    """
-    if not isinstance(loss, Tensor):
-        raise InvalidArgumentError(f"check_graph: loss must be a Tensor, got {type(loss).__name__}")
-    validate_settings("check_graph", eps, atol, rtol)
-    if mode not in ("auto", "full", "fast"):
-        raise InvalidArgumentError(f"check_graph: mode must be auto, full or fast, got {mode!r}")
-    rng = np.random.default_rng(seed)
-    order = topological_order(loss) if loss.requires_grad else []
-    checks = []
-    for tensor in order:
-        node = tensor.node
-        if node is None:
-            continue
-        arrays = [x.data if isinstance(x, Tensor) else np.asarray(x) for x in node.inputs]
-        try:
-            report = check_local(
-                node.op,
-                arrays,
-                node.params,
-                node.needs,
-                rng,
-                eps=eps,
-                atol=atol,
-                rtol=rtol,
-                mode=mode,
-                recorded=tensor.data,
-            )
-        except Exception as e:  # a forward that cannot be recomputed is this node's failure
-            message = f"{node.label}: forward raised {type(e).__name__}: {e}"
-            checks.append(NodeCheck(tensor, node.label, False, float("nan"), float("nan"), message))
-            continue
-        checks.append(_node_check(tensor, report))
-    settings = f"eps={eps:.1e}, atol={atol:.1e}, rtol={rtol:.1e}, mode={mode}"
-    return GraphCheckReport(checks, settings)
-
-
-def _node_check(tensor, report: GradcheckReport) -> NodeCheck:
-    node = tensor.node
-    names = _input_names(node.op, len(node.inputs))
-    max_abs = max((c.max_abs_error for c in report.inputs), default=0.0)
-    max_rel = max((c.max_rel_error for c in report.inputs), default=0.0)
-    failures = report.failures
-    if not failures:
-        kinks = f", {report.n_kinks} kink(s) skipped" if report.n_kinks else ""
-        message = f"{node.label}: ok, max abs error {max_abs:.1e}{kinks}"
-    elif hasattr(failures[0], "n_checked"):
-        first = failures[0]
-        i = names.index(first.name)
-        x = node.inputs[i]
-        named = f" ({x.name})" if isinstance(x, Tensor) and x.name else ""
-        message = (
-            f"{node.label}: input {i}{named} gradient off, max abs error {first.max_abs_error:.1e}"
-        )
-    else:
-        message = f"{node.label}: {failures[0].message}"
-    return NodeCheck(tensor, node.label, not failures, max_abs, max_rel, message, report)
-
-
-def _input_names(op, arity: int) -> list[str]:
+def input_names(op, arity: int) -> list[str]:
     try:
         params = list(inspect.signature(op.forward).parameters.values())
     except (TypeError, ValueError):
@@ -201,7 +126,7 @@ def check_local(
 ) -> GradcheckReport:
     """The local check behind ``check_op`` and ``check_graph`` (see the module docstring)."""
     label = op.label
-    names = _input_names(op, len(arrays))
+    names = input_names(op, len(arrays))
     arrays = [np.array(a, copy=True) for a in arrays]  # the caller's arrays are never touched
     before = [a.copy() for a in arrays]
     y, saved = op.forward(*arrays, **params)
