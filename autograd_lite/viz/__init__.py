@@ -8,8 +8,8 @@ frames, and layered network diagrams.
 """
 
 from .animate import render_backward
+from .backends import render
 from .dot import DotGraph, to_dot
 from .network import draw_network
-from .render import render
 
 __all__ = ["DotGraph", "draw_network", "render", "render_backward", "to_dot"]

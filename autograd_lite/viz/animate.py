@@ -17,10 +17,10 @@ import numpy as np
 from ..engine import FREED, unbroadcast
 from ..errors import BackwardError, InvalidArgumentError, RenderError
 from ..tensor import Tensor
+from .backends import pipe, write_bytes_atomic
 from .dot import to_dot
 from .format import fmt_number
 from .graph import build, walk
-from .render import pipe, write_bytes_atomic
 
 
 @dataclass

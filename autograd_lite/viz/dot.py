@@ -44,13 +44,13 @@ class DotGraph:
 
     def pipe(self, format: str = "svg") -> bytes:
         """The picture as bytes (``"svg"``, ``"png"``, ``"pdf"``) from the first working backend."""
-        from .render import pipe
+        from .backends import pipe
 
         return pipe(self.source, format)
 
     def render(self, path):
         """Write the picture to ``path`` (.png, .svg, .pdf, .dot or .gv) and return the path."""
-        from .render import write
+        from .backends import write
 
         return write(self.source, path)
 
