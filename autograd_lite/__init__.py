@@ -8,7 +8,7 @@
     W.grad
 """
 
-from . import data, functions, nn, optim
+from . import book, data, functions, nn, optim
 from .engine import Node
 from .errors import (
     AnomalyError,

@@ -47,7 +47,7 @@ class Rule:
     """Base of the update rules: hyperparameters as attributes, state arrays per parameter.
 
     ``new_state(p)`` makes a parameter's state, ``begin_step()`` runs once per optimizer step,
-    ``apply(p, g, state)`` updates one parameter in place.
+    ``apply(p, g, state)`` updates one parameter in place (weight decay, then ``rule``).
     """
 
     def __init__(self, lr: float, weight_decay: float = 0.0):
@@ -64,9 +64,9 @@ class Rule:
     def apply(self, p: np.ndarray, g: np.ndarray, state: list) -> None:
         if self.weight_decay:
             g = g + self.weight_decay * p
-        self.update(p, g, state)
+        self.rule(p, g, state)
 
-    def update(self, p, g, state) -> None:  # pragma: no cover - contract only
+    def rule(self, p, g, state) -> None:  # pragma: no cover - contract only
         raise NotImplementedError
 
     def __repr__(self) -> str:
@@ -80,7 +80,7 @@ class SGDRule(Rule):
     def __init__(self, lr: float = 0.01, weight_decay: float = 0.0):
         super().__init__(lr, weight_decay)
 
-    def update(self, p, g, state):
+    def rule(self, p, g, state):
         p -= self.lr * g
 
 
@@ -94,7 +94,7 @@ class MomentumRule(Rule):
     def new_state(self, p):
         return [np.zeros_like(p)]
 
-    def update(self, p, g, state):
+    def rule(self, p, g, state):
         (v,) = state
         v *= self.momentum
         v -= self.lr * g
@@ -111,7 +111,7 @@ class NesterovRule(Rule):
     def new_state(self, p):
         return [np.zeros_like(p)]
 
-    def update(self, p, g, state):
+    def rule(self, p, g, state):
         (v,) = state
         p += self.momentum * self.momentum * v
         p -= (1 + self.momentum) * self.lr * g
@@ -129,7 +129,7 @@ class AdaGradRule(Rule):
     def new_state(self, p):
         return [np.zeros_like(p)]
 
-    def update(self, p, g, state):
+    def rule(self, p, g, state):
         (h,) = state
         h += g * g
         p -= self.lr * g / (np.sqrt(h) + self.eps)
@@ -148,7 +148,7 @@ class RMSpropRule(Rule):
     def new_state(self, p):
         return [np.zeros_like(p)]
 
-    def update(self, p, g, state):
+    def rule(self, p, g, state):
         (h,) = state
         h *= self.decay_rate
         h += (1 - self.decay_rate) * g * g
@@ -176,7 +176,7 @@ class AdamRule(Rule):
         self._lr_t = (self.lr * math.sqrt(1.0 - self.beta2**self.iter)
                       / (1.0 - self.beta1**self.iter))
 
-    def update(self, p, g, state):
+    def rule(self, p, g, state):
         m, v = state
         m += (1 - self.beta1) * (g - m)
         v += (1 - self.beta2) * (g**2 - v)

@@ -1,0 +1,42 @@
+"""The book-compatible API: "Deep Learning from Scratch" code with gradients by autodiff.
+
+A reader's chapter 5 and 6 scripts run by changing only their imports: each of
+
+    from common.layers import *
+    from two_layer_net import TwoLayerNet
+    from common.multi_layer_net import MultiLayerNet
+    from common.multi_layer_net_extend import MultiLayerNetExtend
+    from common.optimizer import SGD, Adam
+    from common.trainer import Trainer
+    from common.util import smooth_curve, shuffle_dataset
+    from common.gradient import numerical_gradient
+
+becomes ``from autograd_lite.book import ...`` with the same names.
+
+Networks keep the book's ``params`` dict of plain NumPy arrays; ``gradient(x, t)``
+backpropagates through the engine's graph. See ``docs/book.md`` for the differences.
+"""
+
+from .gradient import numerical_gradient
+from .layers import (
+    AddLayer,
+    Affine,
+    BatchNormalization,
+    Dropout,
+    MulLayer,
+    Relu,
+    Sigmoid,
+    SoftmaxWithLoss,
+)
+from .network import BookNetwork
+from .networks import MultiLayerNet, MultiLayerNetExtend, TwoLayerNet
+from .optimizers import SGD, AdaGrad, Adam, BookOptimizer, Momentum, Nesterov, RMSprop
+from .trainer import Trainer, shuffle_dataset, smooth_curve
+
+__all__ = [
+    "TwoLayerNet", "MultiLayerNet", "MultiLayerNetExtend", "BookNetwork",
+    "MulLayer", "AddLayer", "Affine", "Relu", "Sigmoid", "SoftmaxWithLoss", "Dropout",
+    "BatchNormalization",
+    "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam", "BookOptimizer",
+    "Trainer", "smooth_curve", "shuffle_dataset", "numerical_gradient",
+]

@@ -1,0 +1,171 @@
+"""What the book's networks share: ``params``, predict/loss/accuracy/gradient, the numerical
+gradient, input checks and ``.npz`` save/load.
+
+A network is a list of layer steps ``(scope, fn)``; ``fn(h, P, train)`` maps the activations
+``h`` with the parameters ``P`` (the ``params`` arrays, or Tensors wrapping them) to the next
+activations. ``gradient`` wraps each ``params`` array as a Tensor *without copying* on every
+call, runs the steps inside ``ag.name_scope`` (so the graph picture shows ``Affine1``,
+``Relu1``, ...) and backpropagates through the engine. Because nothing is copied, a book
+optimizer that updates ``params`` in place is seen by the next call.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import DTypeError, ShapeError
+from ..functions import softmax_with_loss
+from ..modes import SCOPE, name_scope, no_grad
+from ..serialization import check_arrays, load_arrays, save_arrays
+from ..tensor import Tensor
+from .gradient import numerical_gradient as _numerical_gradient
+
+__all__ = ["BookNetwork"]
+
+
+class BookNetwork:
+    """Base of TwoLayerNet, MultiLayerNet and MultiLayerNetExtend (see ``networks.py``)."""
+
+    #: the ``train_flg`` that ``gradient``/``numerical_gradient`` use (True where it matters)
+    _grad_train_flg = False
+
+    def __init__(self, input_size: int, output_size: int, rng: np.random.Generator):
+        self.input_size = int(input_size)
+        self.output_size = int(output_size)
+        self.rng = rng
+        self.params: dict[str, np.ndarray] = {}
+        self.weight_decay_lambda = 0.0
+        self._steps: list = []  # (scope name, fn(h, P, train))
+        self._stats: dict[str, np.ndarray] = {}  # batch-norm running statistics, by name
+
+    # ----- input checks ---------------------------------------------------------------------
+    def _check_x(self, x, where: str) -> np.ndarray:
+        name = f"{type(self).__name__}.{where}"
+        x = np.asarray(x)
+        if x.dtype.kind not in "biuf":
+            raise DTypeError(f"{name}: x must be numeric, got dtype {x.dtype}")
+        if x.ndim == 0:
+            raise ShapeError(f"{name}: x is a scalar; it needs shape (N, {self.input_size})")
+        if x.ndim > 2:
+            x = x.reshape(x.shape[0], -1)  # images (N, C, H, W) are flattened, as the book's Affine
+        if x.shape[-1] != self.input_size:
+            raise ShapeError(
+                f"{name}: x has shape {x.shape}, so {x.shape[-1]} features per example; this "
+                f"network was built with input_size={self.input_size}"
+            )
+        return x
+
+    def _check_xt(self, x, t, where: str):
+        x = self._check_x(x, where)
+        t = np.asarray(t)
+        n = 1 if x.ndim == 1 else x.shape[0]
+        k = self.output_size
+        fits = t.shape in ((n,), (n, k)) or (x.ndim == 1 and t.shape in ((), (k,)))
+        if not fits:
+            raise ShapeError(
+                f"{type(self).__name__}.{where}: t has shape {t.shape}; x has {n} example(s), "
+                f"so t needs shape ({n},) (class labels) or ({n}, {k}) (one-hot)"
+            )
+        return x, t
+
+    # ----- the forward pass -------------------------------------------------------------------
+    def _forward(self, x, P, train: bool):
+        # name_scope(scope) for each layer, with the ContextVar set directly: the same effect
+        # without a generator-based context manager per layer on every training step.
+        outer = SCOPE.get()
+        h = x
+        for scope, fn in self._steps:
+            token = SCOPE.set(outer + (scope,))
+            try:
+                h = fn(h, P, train)
+            finally:
+                SCOPE.reset(token)
+        return h
+
+    def _loss(self, x, t, P, train: bool):
+        loss = softmax_with_loss(self._forward(x, P, train), t)
+        lam = self.weight_decay_lambda
+        if lam:
+            with name_scope("WeightDecay"):
+                for key in self._weight_keys:
+                    W = P[key]
+                    loss = loss + 0.5 * lam * (W * W).sum()
+        return loss
+
+    @property
+    def _weight_keys(self) -> list:
+        return [k for k in self.params if k.startswith("W")]
+
+    # ----- the book's API ---------------------------------------------------------------------
+    def predict(self, x, train_flg: bool = False) -> np.ndarray:
+        """The scores (before softmax) for ``x`` of shape (N, input_size)."""
+        x = self._check_x(x, "predict")
+        with no_grad():
+            return self._forward(x, self.params, train_flg).data
+
+    def loss(self, x, t, train_flg: bool = False) -> float:
+        """Softmax cross-entropy (mean over the batch) plus 0.5 * lambda * sum(W^2)."""
+        x, t = self._check_xt(x, t, "loss")
+        with no_grad():
+            return self._loss(x, t, self.params, train_flg).item()
+
+    def accuracy(self, x, t) -> float:
+        """The fraction of examples whose highest score is the label (t: labels or one-hot)."""
+        x, t = self._check_xt(x, t, "accuracy")
+        y = np.argmax(self.predict(x, train_flg=False), axis=-1)
+        if t.ndim == y.ndim + 1:  # one-hot rows
+            t = np.argmax(t, axis=-1)
+        return float(np.sum(y == t) / float(1 if x.ndim == 1 else x.shape[0]))
+
+    def gradient(self, x, t) -> dict:
+        """The gradient of ``loss`` for every entry of ``params``, by backprop through the graph."""
+        x, t = self._check_xt(x, t, "gradient")
+        P = {key: Tensor._wrap(array, True, None, key) for key, array in self.params.items()}
+        self._loss(x, t, P, self._grad_train_flg).backward()
+        return {key: P[key].grad for key in P}
+
+    def numerical_gradient(self, x, t) -> dict:
+        """The same gradient by the book's central differences (h = 1e-4). Slow: for checks.
+
+        The network is left as it was found: every parameter value, the running statistics,
+        and the random generator (so ``gradient(x, t)`` called next sees the same dropout
+        masks as every loss evaluation here).
+        """
+        x, t = self._check_xt(x, t, "numerical_gradient")
+        train = self._grad_train_flg
+        rng_state = self.rng.bit_generator.state
+        stats = {key: array.copy() for key, array in self._stats.items()}
+
+        def f(_):
+            self.rng.bit_generator.state = rng_state
+            with no_grad():
+                return self._loss(x, t, self.params, train).item()
+
+        try:
+            return {key: _numerical_gradient(f, array) for key, array in self.params.items()}
+        finally:
+            self.rng.bit_generator.state = rng_state
+            for key, array in stats.items():
+                np.copyto(self._stats[key], array)
+
+    # ----- persistence ------------------------------------------------------------------------
+    def _state_arrays(self) -> dict:
+        arrays = dict(self.params)
+        arrays.update(self._stats)
+        return arrays
+
+    def save_params(self, file_name="params.npz") -> str:
+        """Write ``params`` (and batch-norm running statistics) as ``.npz``, atomically."""
+        return save_arrays(file_name, self._state_arrays())
+
+    def load_params(self, file_name="params.npz") -> None:
+        """Read a file written by ``save_params`` into the existing arrays, in place.
+
+        Every key, shape and dtype is checked first; on any mismatch a WeightsError names
+        each one and the network is unchanged.
+        """
+        loaded = load_arrays(file_name)
+        targets = self._state_arrays()
+        check_arrays(targets, loaded, f"weights file {str(file_name)!r}")
+        for key, target in targets.items():
+            np.copyto(target, loaded[key])
