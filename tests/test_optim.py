@@ -1,0 +1,269 @@
+"""Optimizers: both calling styles against reference implementations of the book's formulas.
+
+The references below are written from the formulas of the book's ``common/optimizer.py``
+(one class per rule, dicts of arrays, the book's defaults), independently of
+``autograd_lite.optim.rules``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autograd_lite as ag
+from autograd_lite import book
+from autograd_lite.errors import DTypeError, InvalidArgumentError, ShapeError
+
+
+# ----- reference implementations (the book's formulas) ----------------------------------------
+class RefSGD:
+    def __init__(self, lr=0.01):
+        self.lr = lr
+
+    def update(self, params, grads):
+        for k in params:
+            params[k] = params[k] - self.lr * grads[k]
+
+
+class RefMomentum:
+    def __init__(self, lr=0.01, momentum=0.9):
+        self.lr, self.momentum, self.v = lr, momentum, None
+
+    def update(self, params, grads):
+        if self.v is None:
+            self.v = {k: np.zeros_like(p) for k, p in params.items()}
+        for k in params:
+            self.v[k] = self.momentum * self.v[k] - self.lr * grads[k]
+            params[k] = params[k] + self.v[k]
+
+
+class RefNesterov:
+    def __init__(self, lr=0.01, momentum=0.9):
+        self.lr, self.momentum, self.v = lr, momentum, None
+
+    def update(self, params, grads):
+        if self.v is None:
+            self.v = {k: np.zeros_like(p) for k, p in params.items()}
+        for k in params:
+            params[k] = params[k] + self.momentum * self.momentum * self.v[k]
+            params[k] = params[k] - (1 + self.momentum) * self.lr * grads[k]
+            self.v[k] = self.v[k] * self.momentum - self.lr * grads[k]
+
+
+class RefAdaGrad:
+    def __init__(self, lr=0.01):
+        self.lr, self.h = lr, None
+
+    def update(self, params, grads):
+        if self.h is None:
+            self.h = {k: np.zeros_like(p) for k, p in params.items()}
+        for k in params:
+            self.h[k] = self.h[k] + grads[k] * grads[k]
+            params[k] = params[k] - self.lr * grads[k] / (np.sqrt(self.h[k]) + 1e-7)
+
+
+class RefRMSprop:
+    def __init__(self, lr=0.01, decay_rate=0.99):
+        self.lr, self.decay_rate, self.h = lr, decay_rate, None
+
+    def update(self, params, grads):
+        if self.h is None:
+            self.h = {k: np.zeros_like(p) for k, p in params.items()}
+        for k in params:
+            self.h[k] = self.h[k] * self.decay_rate + (1 - self.decay_rate) * grads[k] ** 2
+            params[k] = params[k] - self.lr * grads[k] / (np.sqrt(self.h[k]) + 1e-7)
+
+
+class RefAdam:
+    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999):
+        self.lr, self.beta1, self.beta2, self.iter, self.m, self.v = lr, beta1, beta2, 0, None, None
+
+    def update(self, params, grads):
+        if self.m is None:
+            self.m = {k: np.zeros_like(p) for k, p in params.items()}
+            self.v = {k: np.zeros_like(p) for k, p in params.items()}
+        self.iter += 1
+        lr_t = self.lr * np.sqrt(1.0 - self.beta2**self.iter) / (1.0 - self.beta1**self.iter)
+        for k in params:
+            self.m[k] = self.m[k] + (1 - self.beta1) * (grads[k] - self.m[k])
+            self.v[k] = self.v[k] + (1 - self.beta2) * (grads[k] ** 2 - self.v[k])
+            params[k] = params[k] - lr_t * self.m[k] / (np.sqrt(self.v[k]) + 1e-7)
+
+
+REFERENCES = {
+    "SGD": RefSGD, "Momentum": RefMomentum, "Nesterov": RefNesterov, "AdaGrad": RefAdaGrad,
+    "RMSprop": RefRMSprop, "Adam": RefAdam,
+}
+CUSTOM = {
+    "SGD": {"lr": 0.1}, "Momentum": {"lr": 0.05, "momentum": 0.8},
+    "Nesterov": {"lr": 0.05, "momentum": 0.7}, "AdaGrad": {"lr": 0.2},
+    "RMSprop": {"lr": 0.02, "decay_rate": 0.9}, "Adam": {"lr": 0.01, "beta1": 0.8, "beta2": 0.99},
+}  # fmt: skip
+
+
+def _problem(seed):
+    rng = np.random.default_rng(seed)
+    params = {"W1": rng.standard_normal((4, 3)), "b1": rng.standard_normal(3),
+              "W2": rng.standard_normal((3, 2))}  # fmt: skip
+    grads = [{k: rng.standard_normal(p.shape) for k, p in params.items()} for _ in range(6)]
+    return params, grads
+
+
+def _run_reference(name, hyper, params, grad_steps, weight_decay=0.0):
+    params = {k: p.copy() for k, p in params.items()}
+    ref = REFERENCES[name](**hyper)
+    for grads in grad_steps:
+        if weight_decay:
+            grads = {k: g + weight_decay * params[k] for k, g in grads.items()}
+        ref.update(params, grads)
+    return params
+
+
+@pytest.mark.parametrize("name", list(REFERENCES))
+@pytest.mark.parametrize("custom", [False, True], ids=["book-defaults", "custom"])
+def test_book_optimizer_matches_reference(name, custom):
+    params, grad_steps = _problem(1)
+    hyper = CUSTOM[name] if custom else {}
+    expected = _run_reference(name, hyper, params, grad_steps)
+    ours = {k: p.copy() for k, p in params.items()}
+    arrays = dict(ours)  # the same array objects: the update must be in place
+    opt = getattr(book, name)(**hyper)
+    for grads in grad_steps:
+        opt.update(ours, grads)
+    for k in expected:
+        assert ours[k] is arrays[k], f"{name} replaced params[{k!r}] instead of updating it"
+        np.testing.assert_allclose(ours[k], expected[k], rtol=1e-12, atol=1e-14)
+        assert not np.allclose(ours[k], params[k])
+
+
+@pytest.mark.parametrize("name", list(REFERENCES))
+@pytest.mark.parametrize("weight_decay", [0.0, 0.1])
+def test_tensor_optimizer_matches_reference(name, weight_decay):
+    params, grad_steps = _problem(2)
+    hyper = CUSTOM[name]
+    expected = _run_reference(name, hyper, params, grad_steps, weight_decay)
+    tensors = {k: ag.nn.Parameter(p, name=k) for k, p in params.items()}
+    opt = getattr(ag.optim, name)(tensors.values(), weight_decay=weight_decay, **hyper)
+    for grads in grad_steps:
+        for k, t in tensors.items():
+            t.grad = grads[k].copy()
+        opt.step()
+    for k in expected:
+        np.testing.assert_allclose(tensors[k].data, expected[k], rtol=1e-12, atol=1e-14)
+
+
+def test_book_optimizer_defaults_are_the_books():
+    assert book.SGD().lr == 0.01
+    assert (book.Momentum().lr, book.Momentum().momentum) == (0.01, 0.9)
+    assert (book.Nesterov().lr, book.Nesterov().momentum) == (0.01, 0.9)
+    assert book.AdaGrad().lr == 0.01
+    assert (book.RMSprop().lr, book.RMSprop().decay_rate) == (0.01, 0.99)
+    adam = book.Adam()
+    assert (adam.lr, adam.beta1, adam.beta2, adam.eps) == (0.001, 0.9, 0.999, 1e-7)
+
+
+def test_the_rule_lives_in_one_place():
+    # Both families inherit the same rule class, so they cannot drift apart.
+    for name in REFERENCES:
+        rule = getattr(ag.optim, f"{name}Rule")
+        assert issubclass(getattr(ag.optim, name), rule)
+        assert issubclass(getattr(book, name), rule)
+
+
+def test_optimizer_trains_a_model_step_and_zero_grad():
+    rng = np.random.default_rng(0)
+    model = ag.nn.MLP([3, 8, 2], rng=rng)
+    x, t = rng.standard_normal((16, 3)), rng.integers(0, 2, 16)
+    opt = ag.optim.Adam(model.parameters(), lr=0.05)
+    first = None
+    for _ in range(60):
+        loss = ag.softmax_with_loss(model(x), t)
+        first = loss.item() if first is None else first
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert loss.item() < 0.5 * first
+    opt.zero_grad()
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_parameters_without_gradient_are_left_alone():
+    a, b = ag.nn.Parameter([1.0, 2.0]), ag.nn.Parameter([3.0])
+    a.grad = np.array([1.0, 1.0])
+    ag.optim.SGD([a, b], lr=0.5).step()
+    np.testing.assert_array_equal(a.data, [0.5, 1.5])
+    np.testing.assert_array_equal(b.data, [3.0])
+
+
+def test_lr_can_change_between_steps():
+    p = ag.nn.Parameter([1.0])
+    opt = ag.optim.SGD([p], lr=0.1)
+    p.grad = np.array([1.0])
+    opt.step()
+    opt.lr = 0.5
+    opt.step()
+    np.testing.assert_allclose(p.data, [1.0 - 0.1 - 0.5])
+
+
+def test_book_optimizer_on_plain_numbers_like_optimizer_compare_naive():
+    # The book's optimizer_compare_naive.py keeps floats in params and records a history.
+    params = {"x": -7.0, "y": 2.0}
+    history = []
+    opt = book.Momentum(lr=0.1)
+    for _ in range(3):
+        history.append(params["x"])
+        opt.update(params, {"x": params["x"] / 10.0, "y": 2.0 * params["y"]})
+    assert isinstance(params["x"], float)
+    assert len(set(history)) == 3  # each entry is its own number, not one shared array
+
+
+@pytest.mark.parametrize("bad", [
+    {"lr": 0.0}, {"lr": -1.0}, {"lr": float("nan")}, {"lr": "0.1"}, {"weight_decay": -0.1},
+])  # fmt: skip
+def test_bad_hyperparameters(bad):
+    with pytest.raises(InvalidArgumentError, match="SGD"):
+        book.SGD(**bad)
+    with pytest.raises(InvalidArgumentError):
+        ag.optim.SGD([ag.nn.Parameter([1.0])], **bad)
+
+
+@pytest.mark.parametrize("cls", [ag.optim.Momentum, ag.optim.Nesterov])
+def test_bad_momentum(cls):
+    with pytest.raises(InvalidArgumentError, match="momentum"):
+        cls([ag.nn.Parameter([1.0])], momentum=1.5)
+
+
+def test_bad_params_argument():
+    model = ag.nn.Affine(2, 2, rng=np.random.default_rng(0))
+    with pytest.raises(InvalidArgumentError, match=r"model\.parameters\(\)"):
+        ag.optim.SGD(model)
+    with pytest.raises(InvalidArgumentError, match="empty"):
+        ag.optim.SGD([])
+    with pytest.raises(InvalidArgumentError, match=r"params\[0\]"):
+        ag.optim.SGD([np.zeros(2)])
+    with pytest.raises(DTypeError, match="requires_grad"):
+        ag.optim.SGD([ag.Tensor([1.0], requires_grad=False)])
+
+
+def test_book_update_with_mismatched_grads_changes_nothing():
+    params, grad_steps = _problem(3)
+    before = {k: p.copy() for k, p in params.items()}
+    opt = book.Adam()
+    bad = dict(grad_steps[0])
+    bad["W2"] = np.zeros((2, 3))
+    with pytest.raises(ShapeError, match=r"grads\['W2'\] has shape \(2, 3\).*\(3, 2\)"):
+        opt.update(params, bad)
+    missing = {k: g for k, g in grad_steps[0].items() if k != "b1"}
+    with pytest.raises(InvalidArgumentError, match="'b1'"):
+        opt.update(params, missing)
+    for k in params:
+        np.testing.assert_array_equal(params[k], before[k])
+    assert opt.iter == 0
+
+
+def test_tensor_step_with_a_wrong_gradient_shape_changes_nothing():
+    a, b = ag.nn.Parameter([1.0, 2.0], name="a"), ag.nn.Parameter([3.0], name="b")
+    a.grad, b.grad = np.ones(2), np.ones(3)
+    with pytest.raises(ShapeError, match="b"):
+        ag.optim.SGD([a, b]).step()
+    np.testing.assert_array_equal(a.data, [1.0, 2.0])
