@@ -51,6 +51,15 @@ def test_png_without_system_dot_is_valid(tmp_path):
     assert_png(path)
 
 
+def test_files_get_the_usual_mode_not_the_temp_files_0600(tmp_path):
+    old = os.umask(0o022)
+    try:
+        path = ag.render(apple(), tmp_path / "a.svg")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o644
+
+
 def test_svg_is_xml_with_the_labels(tmp_path):
     name = '重み "W" <1>'
     w = ag.Tensor([1.0, 2.0], name=name)

@@ -135,8 +135,24 @@ def check_target(path) -> Path:
     return path
 
 
+def _umask() -> int:
+    """The process umask: read from /proc on Linux (setting it, even briefly, is not
+    thread-safe), else by setting and restoring it."""
+    with contextlib.suppress(OSError, ValueError), open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then move it into place."""
+    """Write ``data`` to a temporary file beside ``path``, then move it into place.
+
+    The temporary file is private (mode 0600); the picture gets the usual mode for a new file
+    (0666 less the umask), like any file the user writes.
+    """
     folder = path.parent if str(path.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
@@ -145,6 +161,7 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except OSError as e:
         with contextlib.suppress(OSError):

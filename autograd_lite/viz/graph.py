@@ -117,8 +117,8 @@ def _consumers(graph: Graph) -> dict:
 
 
 def collapse_scopes(graph: Graph) -> Graph:
-    """Draw each name scope as one box: its ops, their intermediate results, and the leaves
-    (parameters, constants) that only that scope uses."""
+    """Draw each name scope as one box: its ops, their intermediate results, and the
+    parameters and scalar constants that only that scope uses (data arrays stay outside)."""
     owner, boxes, by_scope = {}, [], {}
     for v in graph.vertices:
         if v.kind != "op" or not v.obj._node.scope:
@@ -139,8 +139,9 @@ def collapse_scopes(graph: Graph) -> Graph:
             owner[result] = owner[v]
             owner[v].members.append(values[result])
     consumers = _consumers(graph)
-    for v in graph.vertices:
-        if v.kind in LEAF_KINDS:
+    for v in graph.vertices:  # data arrays stay outside, so the input still flows in
+        data = v.obj.data if isinstance(v.obj, Tensor) else v.obj
+        if v.kind == "param" or (v.kind == "const" and np.ndim(data) == 0):
             users = {owner.get(c) for c in consumers.get(v.vid, [])}
             if len(users) == 1 and None not in users:
                 box = users.pop()
