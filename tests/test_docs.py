@@ -352,7 +352,8 @@ def _plain_signature(obj) -> str:
         for p in sig.parameters.values()
         if p.name != "self" and not p.name.startswith("_")
     ]
-    return str(sig.replace(parameters=params, return_annotation=inspect.Signature.empty))
+    text = str(sig.replace(parameters=params, return_annotation=inspect.Signature.empty))
+    return re.sub(r"<class 'numpy\.(\w+)'>", r"np.\1", text)  # dtype=np.float64
 
 
 def _api_headings() -> list[tuple[str, str | None]]:
