@@ -15,7 +15,7 @@ Run: python demos/apple.py
 
 from __future__ import annotations
 
-from demo_kit import Stopwatch, heading, out_dir, parser
+from demo_kit import heading, out_dir, parser, session
 
 import autograd_lite as ag
 
@@ -73,7 +73,7 @@ def show(title: str, price: ag.Tensor, leaves: dict, path, layout: str) -> dict:
 def main(out=None, seed: int = 0, tiny: bool = False) -> dict:
     """Both shopping graphs; ``seed`` and ``tiny`` are accepted for uniformity (nothing random)."""
     folder = out_dir(NAME, out)
-    with Stopwatch(NAME):
+    with session(NAME):
         price, leaves = apple_graph()
         apple = show(
             "Buying 2 apples (book, section 5.4.1)", price, leaves, folder / "apple.png", "LR"

@@ -8,6 +8,7 @@ smoke test (the CI runs every demo that way); the pictures are then real but rou
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
 from pathlib import Path
 
@@ -92,6 +93,23 @@ class Stopwatch:
         if exc[0] is None:
             print(f"{self.what}: done in {self.seconds:.1f} s")
         return False
+
+
+@contextlib.contextmanager
+def session(name: str):
+    """Run a demo's body: timed, and with one BLAS thread.
+
+    The demos multiply small matrices, where BLAS threads only fight each other (and anything
+    else on the machine) for the cores: one thread is several times faster here.
+    """
+    try:
+        from threadpoolctl import threadpool_limits  # installed with scikit-learn
+    except ImportError:  # pragma: no cover - the demo extra brings it
+        limits = contextlib.nullcontext()
+    else:
+        limits = threadpool_limits(limits=1, user_api="blas")
+    with limits, Stopwatch(name) as watch:
+        yield watch
 
 
 def heading(text: str) -> None:

@@ -17,7 +17,7 @@ Run: python demos/logistic_regression.py [--cat-dir DIR] [--dataset breast_cance
 from __future__ import annotations
 
 import numpy as np
-from demo_kit import COLORS, SERIES, Stopwatch, heading, out_dir, parser, plt, save
+from demo_kit import COLORS, SERIES, heading, out_dir, parser, plt, save, session
 
 import autograd_lite as ag
 
@@ -156,15 +156,28 @@ def plot_comparison(result: dict, title: str, path):
 
 
 def draw_model_graph(data, path):
-    """The computational graph of the cost for a 4-example batch, with values and gradients."""
-    X, Y = data[0][:, :4], data[1][:, :4]
+    """The graph of the cost on 4 examples at w = 0, b = 0, with values and gradients.
+
+    At the start every a is 0.5, so the gradient on z shows the course's dZ = (A - Y) / m.
+    """
+    X_all, Y_all = data[0], data[1].ravel()
+    pick = np.concatenate([np.flatnonzero(Y_all == 0)[:2], np.flatnonzero(Y_all == 1)[:2]])
+    X = ag.Tensor(X_all[:, pick], requires_grad=False, name="X")
+    Y = ag.Tensor(Y_all[pick].reshape(1, -1), requires_grad=False, name="Y")
     w = ag.Tensor(np.zeros((X.shape[0], 1)), name="w")
     b = ag.Tensor(0.0, name="b")
-    cost = ag.sigmoid_with_loss(
-        w.T @ ag.Tensor(X, requires_grad=False, name="X") + b, Y.astype(np.float64)
-    )
+    z = w.T @ X + b
+    z.name = "z"
+    cost = ag.sigmoid_with_loss(z, Y)
+    cost.name = "J"
     cost.backward(retain_graph=True)
-    ag.render(cost, path, values=True, grads=True)
+    ag.render(
+        cost,
+        path,
+        values=True,
+        grads=True,
+        title="Logistic regression cost on 4 examples at w = 0, b = 0",
+    )
     print(f"wrote {path}")
     return path
 
@@ -182,7 +195,7 @@ def main(
     rng = np.random.default_rng(seed)
     iterations = iterations or (60 if tiny else 1500)
     results = {"figures": []}
-    with Stopwatch(NAME):
+    with session(NAME):
         heading(f"Logistic regression on {dataset}")
         data = load_breast_cancer(rng) if dataset == "breast_cancer" else load_digits01(rng)
         results[dataset] = compare_learning_rates(data, iterations)

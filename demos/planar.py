@@ -16,7 +16,7 @@ Run: python demos/planar.py [--iterations 5000] [--hidden 1 2 3 4 5 20 50]
 from __future__ import annotations
 
 import numpy as np
-from demo_kit import COLORS, SERIES, Stopwatch, heading, out_dir, parser, plt, save
+from demo_kit import COLORS, SERIES, heading, out_dir, parser, plt, save, session
 from matplotlib.colors import ListedColormap
 
 import autograd_lite as ag
@@ -150,7 +150,7 @@ def main(
     folder = out_dir(NAME, out)
     rng = np.random.default_rng(seed)
     iterations = iterations or (150 if tiny else 5000)
-    with Stopwatch(NAME):
+    with session(NAME):
         X, Y = ag.data.planar(m=100 if tiny else 400, rng=rng)
         heading(f"Planar flower: X {X.shape}, Y {Y.shape}, {iterations} iterations each")
         runs = run(X, Y, tuple(hidden), iterations, rng)

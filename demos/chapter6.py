@@ -1,0 +1,364 @@
+"""The book's chapter 6 experiments, on the bundled digits data, with ``ag.nn`` and ``ag.optim``.
+
+- ``optimizers``: SGD, Momentum, AdaGrad, RMSprop and Adam (the book's default learning rates)
+  walking down f(x, y) = x^2 / 20 + y^2 from (-7, 2), then training the same 4x100 ReLU network.
+- ``init``: the book's activation histograms of a 5-layer network fed random data (sigmoid with
+  std 1, std 0.01 and Xavier; ReLU with std 0.01, Xavier and He), then training loss per init.
+- ``batchnorm``: a 5x100 network with and without batch normalisation for 16 initial weight
+  scales from 1 to 0.0001, 1,000 training images, SGD (the book's figure, as in the users' notes).
+- ``regularization``: overfitting on 300 training images, and two remedies: weight decay
+  (the book's L2 penalty 0.5 * lambda * sum W^2 on the loss) and dropout. The digits are easy,
+  so the test accuracy moves little; watch the gap between the curves, and how the book's
+  lambda = 0.1 is too strong here.
+
+Run: python demos/chapter6.py [optimizers] [init] [batchnorm] [regularization]   (all by default)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from demo_kit import COLORS, SERIES, Stopwatch, heading, out_dir, parser, plt, save, session
+
+import autograd_lite as ag
+
+NAME = "chapter6"
+PARTS = ("optimizers", "init", "batchnorm", "regularization")
+#: the book's default learning rates (common/optimizer.py)
+OPTIMIZERS = {"SGD": 0.01, "Momentum": 0.01, "AdaGrad": 0.01, "RMSprop": 0.01, "Adam": 0.001}
+#: the learning rates of the book's f(x, y) = x^2/20 + y^2 figure
+PATH_LRS = {"SGD": 0.95, "Momentum": 0.1, "AdaGrad": 1.5, "RMSprop": 0.1, "Adam": 0.3}
+#: the book uses 0.01 over 200 epochs on MNIST; digits are easier, 0.05 over 100 epochs suffices
+REGULARIZATION_LR = 0.05
+#: minibatch steps of the loss-curve experiments (the book runs 2,000 on MNIST)
+ITERATIONS = 1000
+
+
+def load_data(seed: int):
+    (x_train, t_train), (x_test, t_test) = ag.data.load_digits(seed=seed)
+    return x_train.astype(np.float64), t_train, x_test.astype(np.float64), t_test
+
+
+def accuracy(model, x, t) -> float:
+    model.eval()
+    with ag.no_grad():
+        acc = float(np.mean(model(x).data.argmax(axis=1) == t))
+    model.train()
+    return acc
+
+
+def weight_penalty(model, lam: float):
+    """The book's weight decay: 0.5 * lambda * sum of W^2 over every Affine weight."""
+    return sum(0.5 * lam * (p * p).sum() for n, p in model.named_parameters() if n.endswith(".W"))
+
+
+def step(model, opt, x, t, lam: float = 0.0) -> float:
+    loss = ag.softmax_with_loss(model(x), t)
+    if lam:
+        loss = loss + weight_penalty(model, lam)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    return loss.item()
+
+
+def train_iterations(model, opt, data, iterations: int, batch_size: int, rng) -> np.ndarray:
+    """The book's loop: random minibatches drawn with replacement; the loss of every step."""
+    x, t = data[0], data[1]
+    losses = np.empty(iterations)
+    for i in range(iterations):
+        idx = rng.choice(len(x), batch_size)
+        losses[i] = step(model, opt, x[idx], t[idx])
+    return losses
+
+
+def train_epochs(model, opt, data, epochs: int, batch_size: int, rng, lam: float = 0.0) -> dict:
+    """Epochs over a shuffled training set; accuracy before training and after each epoch.
+
+    ``data`` is ``(x, t)`` or ``(x, t, x_test, t_test)``; the result has "train" (and "test").
+    """
+    parts = {"train": data[:2]} if len(data) == 2 else {"train": data[:2], "test": data[2:]}
+    curves = {name: [accuracy(model, *xt)] for name, xt in parts.items()}
+    for _ in range(epochs):
+        for xb, tb in ag.data.batches(data[0], data[1], batch_size, rng=rng):
+            step(model, opt, xb, tb, lam)
+        for name, xt in parts.items():
+            curves[name].append(accuracy(model, *xt))
+    return {name: np.array(curve) for name, curve in curves.items()}
+
+
+def smooth(values: np.ndarray, window: int = 20) -> np.ndarray:
+    """Moving average (for noisy minibatch losses); shorter windows at the start."""
+    window = max(1, min(window, len(values)))
+    c = np.cumsum(np.insert(values, 0, 0.0))
+    head = c[1:window] / np.arange(1, window)
+    return np.concatenate([head, (c[window:] - c[:-window]) / window])
+
+
+def style_loss_axes(ax, title: str, ymax: float):
+    ax.set_xlabel("iterations")
+    ax.set_ylabel("training loss (moving average)")
+    ax.set_ylim(0, ymax)
+    ax.set_title(title)
+    ax.legend()
+
+
+# ----- optimizers ------------------------------------------------------------------------------
+def optimizer_paths(steps: int) -> dict:
+    """Each optimizer's path on f(x, y) = x^2/20 + y^2; the gradient comes from backward()."""
+    paths = {}
+    for name, lr in PATH_LRS.items():
+        x, y = ag.Tensor(-7.0, name="x"), ag.Tensor(2.0, name="y")
+        opt = getattr(ag.optim, name)([x, y], lr=lr)
+        path = [(x.item(), y.item())]
+        for _ in range(steps):
+            f = x * x / 20.0 + y * y
+            opt.zero_grad()
+            f.backward()
+            opt.step()
+            path.append((x.item(), y.item()))
+        paths[name] = np.array(path)
+    return paths
+
+
+def part_optimizers(data, folder, rng, tiny: bool) -> dict:
+    heading("Optimizers: paths on f(x, y) = x^2/20 + y^2, then the digits network")
+    paths = optimizer_paths(30)
+    iterations = 40 if tiny else ITERATIONS
+    losses = {}
+    for name, lr in OPTIMIZERS.items():
+        model = ag.nn.MLP([64, 100, 100, 100, 100, 10], rng=rng)
+        opt = getattr(ag.optim, name)(model.parameters(), lr=lr)
+        losses[name] = train_iterations(model, opt, data, iterations, 128, rng)
+    print(
+        f"{'optimizer':>10} {'lr':>6} {'end of path (x, y)':>20} {'loss, first 20':>15} "
+        f"{'loss, last 20':>14}"
+    )
+    for name in OPTIMIZERS:
+        end = paths[name][-1]
+        print(
+            f"{name:>10} {OPTIMIZERS[name]:>6g} {f'({end[0]:.3f}, {end[1]:.3f})':>20} "
+            f"{losses[name][:20].mean():>15.4f} {losses[name][-20:].mean():>14.4f}"
+        )
+
+    fig, axes = plt.subplots(1, len(paths), figsize=(3.3 * len(paths), 3.1), sharey=True)
+    gx, gy = np.meshgrid(np.linspace(-10, 10, 200), np.linspace(-5, 5, 200))
+    for ax, color, (name, path) in zip(axes, SERIES, paths.items()):
+        ax.contour(gx, gy, gx**2 / 20 + gy**2, levels=12, colors="#bbbbbb", linewidths=0.6)
+        ax.plot(path[:, 0], path[:, 1], "o-", color=color, markersize=3, linewidth=1.2)
+        ax.plot(0, 0, "+", color="black", markersize=10)
+        ax.set_title(f"{name} (lr {PATH_LRS[name]:g})")
+        ax.set_xlim(-10, 10)
+        ax.set_ylim(-5, 5)
+        ax.set_xlabel("x")
+        ax.grid(False)
+    axes[0].set_ylabel("y")
+    fig.suptitle("30 steps on f(x, y) = x²/20 + y² from (-7, 2); minimum at (0, 0)", fontsize=12)
+    fig.tight_layout()
+    figures = [save(fig, folder / "optimizer_paths.png")]
+
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    for color, (name, loss) in zip(SERIES, losses.items()):
+        ax.plot(
+            np.arange(1, len(loss) + 1),
+            smooth(loss),
+            color=color,
+            label=f"{name} (lr {OPTIMIZERS[name]:g})",
+        )
+    style_loss_axes(ax, "Optimizers on digits: 4 hidden layers of 100 ReLU units, batch 128", 1.2)
+    figures.append(save(fig, folder / "optimizer_losses.png"))
+    return {"paths": paths, "losses": losses, "figures": figures}
+
+
+# ----- weight initialisation -------------------------------------------------------------------
+def activations(x, activation: str, init, rng, layers: int = 5, nodes: int = 100) -> list:
+    """The activations of each layer of a deep network fed ``x`` (no training)."""
+    outs, a = [], x
+    with ag.no_grad():
+        for _ in range(layers):
+            W = ag.nn.init.normal_weight(a.shape[1], nodes, init, rng)
+            z = ag.matmul(a, W)
+            a = (ag.sigmoid(z) if activation == "sigmoid" else ag.relu(z)).data
+            outs.append(a)
+    return outs
+
+
+def part_init(data, folder, rng, tiny: bool) -> dict:
+    heading("Weight initialisation: activation histograms and training loss")
+    x = rng.standard_normal((200 if tiny else 1000, 100))
+    cases = [
+        ("sigmoid", 1.0, "std 1"),
+        ("sigmoid", 0.01, "std 0.01"),
+        ("sigmoid", "xavier", "Xavier"),
+        ("ReLU", 0.01, "std 0.01"),
+        ("ReLU", "xavier", "Xavier"),
+        ("ReLU", "he", "He"),
+    ]
+    fig, axes = plt.subplots(len(cases), 5, figsize=(13, 2.0 * len(cases)), sharex=True)
+    stats = {}
+    print(f"{'network':>18}  std of each layer's activations (layers 1..5)")
+    for row, (act, init, label) in enumerate(cases):
+        outs = activations(x, act, init, rng)
+        key = f"{act}, {label}"
+        stats[key] = [float(a.std()) for a in outs]
+        print(f"{key:>18}  " + "  ".join(f"{s:8.4f}" for s in stats[key]))
+        for col, a in enumerate(outs):
+            ax = axes[row, col]
+            ax.hist(
+                a.ravel(),
+                bins=30,
+                range=(0, 1),
+                color=SERIES[row % 3 if act == "sigmoid" else 3 + row % 3],
+            )
+            ax.grid(False)
+            ax.set_yticks([])
+            if act == "ReLU":
+                ax.text(
+                    0.97,
+                    0.9,
+                    f"{np.mean(a == 0):.0%} zeros",
+                    transform=ax.transAxes,
+                    ha="right",
+                    fontsize=8,
+                )
+                ax.set_ylim(0, 0.3 * a.size)
+            if row == 0:
+                ax.set_title(f"layer {col + 1}")
+            if col == 0:
+                ax.set_ylabel(key, fontsize=9, rotation=0, ha="right", va="center")
+        axes[-1, 2].set_xlabel("activation value")
+    fig.suptitle("Activations of a 5-layer network (100 units each) on random input", fontsize=13)
+    fig.tight_layout()
+    figures = [save(fig, folder / "init_histograms.png")]
+
+    iterations = 40 if tiny else ITERATIONS
+    losses = {}
+    for label, init in (("std 0.01", 0.01), ("Xavier", "xavier"), ("He", "he")):
+        model = ag.nn.MLP([64, 100, 100, 100, 100, 10], init=init, rng=rng)
+        losses[label] = train_iterations(
+            model, ag.optim.SGD(model.parameters(), lr=0.01), data, iterations, 128, rng
+        )
+        print(
+            f"ReLU network, init {label:>8}: loss {losses[label][:20].mean():.4f} -> "
+            f"{losses[label][-20:].mean():.4f}"
+        )
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    for color, (label, loss) in zip(SERIES, losses.items()):
+        ax.plot(np.arange(1, len(loss) + 1), smooth(loss), color=color, label=label)
+    style_loss_axes(ax, "Initial weights: 4x100 ReLU network, SGD lr 0.01", 2.5)
+    figures.append(save(fig, folder / "init_losses.png"))
+    return {"std": stats, "losses": losses, "figures": figures}
+
+
+# ----- batch normalisation ---------------------------------------------------------------------
+def part_batchnorm(data, folder, rng, tiny: bool) -> dict:
+    heading("Batch normalisation against the initial weight scale (1,000 training images)")
+    x, t = data[0][:1000], data[1][:1000]
+    scales = np.logspace(0, -4, 4 if tiny else 16)
+    epochs = 2 if tiny else 20
+    curves = {}
+    print(f"{'weight std':>11} {'final train acc, plain':>23} {'with BatchNorm':>15}")
+    for scale in scales:
+        runs = {}
+        for bn in (True, False):
+            model = ag.nn.MLP([64] + [100] * 5 + [10], init=float(scale), batchnorm=bn, rng=rng)
+            opt = ag.optim.SGD(model.parameters(), lr=0.01)
+            # without BatchNorm, std 1 makes the logits overflow: that run diverges (NaN)
+            with np.errstate(over="ignore", invalid="ignore"):
+                runs[bn] = train_epochs(model, opt, (x, t), epochs, 100, rng)["train"]
+        curves[float(scale)] = runs
+        print(f"{scale:>11.5f} {runs[False][-1]:>23.1%} {runs[True][-1]:>15.1%}")
+
+    cols = 4
+    rows = -(-len(scales) // cols)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(3.2 * cols, 2.5 * rows), sharex=True, sharey=True, squeeze=False
+    )
+    for ax, (scale, runs) in zip(axes.flat, curves.items()):
+        ax.plot(runs[True], color=COLORS["train"], label="with BatchNorm")
+        ax.plot(runs[False], color=COLORS["baseline"], linestyle="--", label="without")
+        ax.set_title(f"weight std {scale:.2g}", fontsize=10)
+        ax.set_ylim(0, 1.02)
+    for ax in axes[-1]:
+        ax.set_xlabel("epochs")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("train accuracy")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncols=2, bbox_to_anchor=(0.5, 0.0))
+    fig.suptitle(
+        "Batch normalisation: 5x100 ReLU network, SGD lr 0.01, for each initial scale", fontsize=13
+    )
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    return {"curves": curves, "figures": [save(fig, folder / "batchnorm.png")]}
+
+
+# ----- regularisation --------------------------------------------------------------------------
+def part_regularization(data, folder, rng, tiny: bool) -> dict:
+    heading("Overfitting on 300 training images; weight decay and dropout")
+    small = (data[0][:300], data[1][:300], data[2], data[3])
+    epochs = 3 if tiny else 100
+    sizes = [64] + [100] * 6 + [10]
+    setups = {  # name -> (MLP options, weight-decay lambda)
+        "no regularisation": ({}, 0.0),
+        "weight decay λ = 0.01": ({}, 0.01),
+        "weight decay λ = 0.1 (book)": ({}, 0.1),
+        "dropout 0.1": ({"dropout": 0.1}, 0.0),
+    }
+    results = {}
+    print(f"{'setup':>28} {'train acc':>10} {'test acc':>9} {'gap':>6}")
+    for name, (options, lam) in setups.items():
+        model = ag.nn.MLP(sizes, rng=rng, **options)
+        opt = ag.optim.SGD(model.parameters(), lr=REGULARIZATION_LR)
+        results[name] = train_epochs(model, opt, small, epochs, 100, rng, lam=lam)
+        tr, te = results[name]["train"][-1], results[name]["test"][-1]
+        print(f"{name:>28} {tr:>10.1%} {te:>9.1%} {tr - te:>6.1%}")
+    fig, axes = plt.subplots(1, len(setups), figsize=(3.4 * len(setups), 3.6), sharey=True)
+    for ax, (name, curves) in zip(axes, results.items()):
+        ax.plot(curves["train"], color=COLORS["train"], label="train")
+        ax.plot(curves["test"], color=COLORS["test"], linestyle="--", label="test")
+        gap = curves["train"][-1] - curves["test"][-1]
+        ax.set_title(f"{name}\nfinal gap {gap:.1%}", fontsize=10)
+        ax.set_xlabel("epochs")
+        ax.set_ylim(0, 1.02)
+        ax.legend(loc="lower right")
+    axes[0].set_ylabel("accuracy")
+    fig.suptitle(
+        f"Overfitting: 6x100 ReLU network on 300 training digits "
+        f"(SGD lr {REGULARIZATION_LR:g}, test on {len(data[3])})",
+        fontsize=12,
+    )
+    fig.tight_layout()
+    return {"curves": results, "figures": [save(fig, folder / "regularization.png")]}
+
+
+def main(parts=PARTS, out=None, seed: int = 0, tiny: bool = False) -> dict:
+    """Run the chosen parts (all by default); return their numbers and figure paths."""
+    folder = out_dir(NAME, out)
+    rng = np.random.default_rng(seed)
+    data = load_data(seed)
+    run = {
+        "optimizers": part_optimizers,
+        "init": part_init,
+        "batchnorm": part_batchnorm,
+        "regularization": part_regularization,
+    }
+    results = {}
+    with session(NAME):
+        for part in parts or PARTS:
+            with Stopwatch(f"  {part}"):
+                results[part] = run[part](data, folder, rng, tiny)
+    return results
+
+
+if __name__ == "__main__":
+    p = parser(NAME, __doc__)
+    p.add_argument(
+        "parts",
+        nargs="*",
+        metavar="PART",
+        help=f"experiments to run, from {', '.join(PARTS)} (default: all)",
+    )
+    args = p.parse_args()
+    unknown = [part for part in args.parts if part not in PARTS]
+    if unknown:
+        p.error(f"unknown part {unknown[0]!r}; choose from {', '.join(PARTS)}")
+    main(**vars(args))

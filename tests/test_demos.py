@@ -1,0 +1,162 @@
+"""Every demo in demos/ runs at its tiny size and produces what it promises.
+
+Each test imports a demo's ``main(...)``, runs it with ``tiny=True`` into ``tmp_path`` and checks
+its pictures (real PNG files) and its numbers (the book's apple gradients exactly, falling costs,
+accuracies in range). The full-size runs are for people; these keep the demos from rotting.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+DEMOS = Path(__file__).resolve().parents[1] / "demos"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+pytest.importorskip("matplotlib", reason="the demos need the demo extra")
+
+
+def load(name: str):
+    """Import ``demos/NAME.py`` as a module (the demos import their shared ``demo_kit``)."""
+    if str(DEMOS) not in sys.path:
+        sys.path.append(str(DEMOS))
+    return importlib.import_module(name)
+
+
+def assert_png(path, min_side: int = 100) -> None:
+    """``path`` is a complete PNG image of a sensible size."""
+    from PIL import Image
+
+    path = Path(path)
+    assert path.is_file(), f"{path} was not written"
+    assert path.read_bytes()[:8] == PNG_SIGNATURE, f"{path} is not a PNG"
+    with Image.open(path) as image:
+        image.verify()  # raises on a truncated or corrupt file
+    with Image.open(path) as image:
+        width, height = image.size
+    assert min(width, height) >= min_side, f"{path} is only {width}x{height} pixels"
+
+
+# ----- 1. apple -------------------------------------------------------------------------------
+def test_apple_gradients_are_the_books_numbers(tmp_path):
+    result = load("apple").main(out=tmp_path, tiny=True)
+    # The book's section 5.4 prints exactly these floats (1.1 * 100 == 110.00000000000001).
+    apple = result["apple"]
+    assert apple["price"] == 220.00000000000003
+    assert apple["grads"] == {"apple": 2.2, "apple_num": 110.00000000000001, "tax": 200.0}
+    both = result["apple_orange"]
+    assert both["price"] == 715.0000000000001
+    assert both["grads"] == {
+        "apple": 2.2,
+        "apple_num": 110.00000000000001,
+        "orange": 3.3000000000000003,
+        "orange_num": 165.0,
+        "tax": 650.0,
+    }
+    for part in (apple, both):
+        assert_png(part["figure"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["apple.png", "apple_orange.png"]
+
+
+# ----- 2. logistic regression -----------------------------------------------------------------
+def _write_cat_files(folder: Path, rng: np.random.Generator) -> None:
+    """Small stand-ins for the course's .h5 files: "cats" are redder, the rest bluer."""
+    h5py = pytest.importorskip("h5py")
+    for part, m in (("train", 40), ("test", 16)):
+        y = np.tile([0, 1], m // 2)
+        x = rng.integers(0, 120, size=(m, 8, 8, 3))
+        x[..., 0] += 120 * y[:, None, None]
+        x[..., 2] += 120 * (1 - y)[:, None, None]
+        with h5py.File(folder / f"{part}_catvnoncat.h5", "w") as f:
+            f[f"{part}_set_x"] = x.astype(np.uint8)
+            f[f"{part}_set_y"] = y.astype(np.int64)
+            f["list_classes"] = np.array([b"non-cat", b"cat"])
+
+
+@pytest.mark.parametrize("dataset", ["breast_cancer", "digits01"])
+def test_logistic_regression_costs_fall_and_faster_rates_fall_further(tmp_path, dataset):
+    demo = load("logistic_regression")
+    result = demo.main(out=tmp_path, tiny=True, dataset=dataset)
+    runs = result[dataset]["runs"]
+    assert list(runs) == list(demo.LEARNING_RATES)
+    for run in runs.values():
+        costs = run["costs"]
+        assert costs[0] == pytest.approx(np.log(2))  # w = 0, b = 0: every a = 0.5
+        assert np.all(np.diff(costs) < 0), "gradient descent on a convex cost must descend"
+        assert 0.5 < run["train_acc"] <= 1 and 0.5 < run["test_acc"] <= 1
+    finals = [run["costs"][-1] for run in runs.values()]
+    assert finals == sorted(finals), "larger learning rates should end lower here"
+    for figure in result["figures"]:
+        assert_png(figure)
+
+
+def test_logistic_regression_on_the_course_cat_files(tmp_path):
+    cat_dir = tmp_path / "datasets"
+    cat_dir.mkdir()
+    _write_cat_files(cat_dir, np.random.default_rng(1))
+    result = load("logistic_regression").main(out=tmp_path / "out", tiny=True, cat_dir=cat_dir)
+    assert result["cat"]["description"].startswith("cat vs non-cat")
+    best = result["cat"]["runs"][0.01]
+    assert best["costs"][-1] < best["costs"][0]
+    assert best["train_acc"] > 0.9  # the stand-in cats are separable by colour
+    assert_png(tmp_path / "out" / "learning_rates_cat.png")
+
+
+# ----- 3. planar ------------------------------------------------------------------------------
+def test_planar_trains_every_hidden_size_and_draws_the_grid(tmp_path):
+    result = load("planar").main(out=tmp_path, tiny=True, hidden=(1, 3, 20))
+    assert list(result["accuracy"]) == [0, 1, 3, 20]  # 0 is the logistic-regression baseline
+    for n_h, costs in result["costs"].items():
+        assert costs[-1] < costs[0], f"hidden size {n_h}: cost did not fall"
+    assert all(0.0 <= acc <= 1.0 for acc in result["accuracy"].values())
+    # a tanh layer bends the boundary: some network beats the straight line of the baseline
+    assert max(result["accuracy"][n] for n in (1, 3, 20)) > result["accuracy"][0]
+    for figure in result["figures"]:
+        assert_png(figure)
+
+
+# ----- 5. chapter 6 ---------------------------------------------------------------------------
+def test_chapter6_optimizers_reach_the_minimum_of_the_books_function(tmp_path):
+    result = load("chapter6").main(parts=["optimizers"], out=tmp_path, tiny=True)["optimizers"]
+    assert list(result["paths"]) == ["SGD", "Momentum", "AdaGrad", "RMSprop", "Adam"]
+    for name, path in result["paths"].items():
+        assert path.shape == (31, 2) and tuple(path[0]) == (-7.0, 2.0)
+        assert np.hypot(*path[-1]) < 1.0, f"{name} did not approach the minimum at (0, 0)"
+    for name, losses in result["losses"].items():
+        assert losses.shape == (40,) and np.all(np.isfinite(losses)), name
+    for figure in result["figures"]:
+        assert_png(figure)
+
+
+def test_chapter6_init_histograms_show_vanishing_and_healthy_activations(tmp_path):
+    result = load("chapter6").main(parts=["init"], out=tmp_path, tiny=True)["init"]
+    std = result["std"]
+    assert std["sigmoid, std 1"][-1] > 0.3  # saturated at 0 and 1
+    assert std["sigmoid, std 0.01"][-1] < 0.05  # everything collapses onto 0.5
+    assert 0.05 < std["sigmoid, Xavier"][-1] < 0.3
+    assert std["ReLU, std 0.01"][-1] < 1e-3  # activations vanish layer by layer
+    assert std["ReLU, He"][-1] > 0.3 * std["ReLU, He"][0]  # He keeps their spread
+    assert set(result["losses"]) == {"std 0.01", "Xavier", "He"}
+    for figure in result["figures"]:
+        assert_png(figure)
+
+
+def test_chapter6_batchnorm_and_regularization_curves(tmp_path):
+    results = load("chapter6").main(parts=["batchnorm", "regularization"], out=tmp_path, tiny=True)
+    curves = results["batchnorm"]["curves"]
+    assert len(curves) == 4 and max(curves) == 1.0 and min(curves) == pytest.approx(1e-4)
+    for runs in curves.values():
+        for acc in runs.values():  # BatchNorm on (True) and off (False)
+            assert acc.shape == (3,) and np.all((acc >= 0) & (acc <= 1))
+    regs = results["regularization"]["curves"]
+    assert len(regs) == 4
+    for name, c in regs.items():
+        assert c["train"].shape == c["test"].shape == (4,), name
+        assert c["train"][-1] > c["train"][0], f"{name}: training accuracy did not rise"
+    for part in results.values():
+        for figure in part["figures"]:
+            assert_png(figure)
