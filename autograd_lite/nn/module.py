@@ -105,23 +105,43 @@ class Module:
     def modules(self):
         return [m for _, m in self.named_modules()]
 
-    def named_parameters(self, prefix: str = ""):
+    def _walk(self):
+        """``(dotted name, Parameter or buffer array)`` in definition order, depth first:
+        each module's parameters and sub-modules as assigned, then its buffers. A parameter
+        or module reached twice (shared) is listed once."""
+        seen = {id(self)}
+        stack = [("", iter(self._children.items()), self)]
+        while stack:
+            prefix, children, module = stack[-1]
+            for key, child in children:
+                if id(child) in seen:
+                    continue
+                seen.add(id(child))
+                if isinstance(child, Parameter):
+                    yield prefix + key, child
+                else:
+                    stack.append((f"{prefix}{key}.", iter(child._children.items()), child))
+                    break
+            else:
+                stack.pop()
+                for key, array in module._buffers.items():
+                    yield prefix + key, array
+
+    def named_parameters(self):
         """``(dotted name, parameter)`` in definition order (``"Affine1.W"``); shared ones once."""
-        seen = set()
-        for mod_name, module in self.named_modules(prefix):
-            for key, child in module._children.items():
-                if isinstance(child, Parameter) and id(child) not in seen:
-                    seen.add(id(child))
-                    yield (f"{mod_name}.{key}" if mod_name else key), child
+        for name, item in self._walk():
+            if isinstance(item, Parameter):
+                yield name, item
 
     def parameters(self) -> list:
         """Every parameter, in definition order: pass this to an optimizer."""
         return [p for _, p in self.named_parameters()]
 
     def named_buffers(self):
-        for mod_name, module in self.named_modules():
-            for key, array in module._buffers.items():
-                yield (f"{mod_name}.{key}" if mod_name else key), array
+        """``(dotted name, array)`` for the running statistics and other saved state."""
+        for name, item in self._walk():
+            if not isinstance(item, Parameter):
+                yield name, item
 
     # ----- modes and gradients ------------------------------------------------------------
     def train(self, mode: bool = True) -> Module:
@@ -153,16 +173,8 @@ class Module:
     # ----- state --------------------------------------------------------------------------
     def _state_arrays(self) -> dict:
         """name -> the live array (parameter data or buffer), not a copy."""
-        arrays, seen = {}, set()
-        for mod_name, module in self.named_modules():
-            prefix = f"{mod_name}." if mod_name else ""
-            for key, child in module._children.items():
-                if isinstance(child, Parameter) and id(child) not in seen:
-                    seen.add(id(child))
-                    arrays[prefix + key] = child.data
-            for key, array in module._buffers.items():
-                arrays[prefix + key] = array
-        return arrays
+        return {name: (item.data if isinstance(item, Parameter) else item)
+                for name, item in self._walk()}
 
     def state_dict(self) -> dict:
         """A copy of every parameter and buffer as ``{dotted name: ndarray}``."""
