@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pygraphviz
 import pytest
 
 import autograd_lite as ag
@@ -141,3 +142,7 @@ def test_every_registered_op_appears_with_its_label(label):
     assert len(re.findall(r"^\tf\d+ \[", source, re.M)) == 1
     assert len(re.findall(r"^\tv\d+ \[", source, re.M)) == len(y.node.inputs) + 1
     assert source == op_case(label).to_dot().source
+    y.sum().backward()
+    full = ag.to_dot(y, values=True, grads=True).source
+    assert "not computed" not in full.split("<B>in0</B>")[1].split("\tf")[0]
+    assert len(pygraphviz.AGraph(string=full).nodes()) == len(y.node.inputs) + 2

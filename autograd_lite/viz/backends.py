@@ -69,7 +69,11 @@ def _quiet_fd2():
     with _STDERR_LOCK, tempfile.TemporaryFile() as sink:
         with contextlib.suppress(AttributeError, ValueError):
             sys.stderr.flush()
-        saved = os.dup(2)
+        try:
+            saved = os.dup(2)
+        except OSError:  # no descriptor 2 at all (a daemon): nothing can be printed anyway
+            yield captured
+            return
         os.dup2(sink.fileno(), 2)
         try:
             yield captured
