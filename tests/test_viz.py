@@ -3,10 +3,12 @@ collapsing, summaries, check marks and bad input."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pygraphviz
@@ -195,8 +197,8 @@ def test_same_bytes_across_processes():
     outs = []
     for seed in ("1", "2"):
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                              env={"PYTHONHASHSEED": seed, "PATH": ""}, check=True,
-                              cwd=str(__import__("pathlib").Path(__file__).parent.parent))
+                              env={**os.environ, "PYTHONHASHSEED": seed}, check=True,
+                              cwd=str(Path(__file__).parent.parent))
         outs.append(done.stdout)
     assert outs[0] == outs[1] == ag.to_dot(build_sample(), values=True, grads=True).source
 

@@ -94,6 +94,15 @@ def test_jupyter_display_without_dot():
     assert ET.fromstring(svg.encode("utf-8")).tag.endswith("svg")
 
 
+def test_jupyter_display_with_no_backend_explains_itself(monkeypatch):
+    def missing(source, fmt):
+        raise ImportError("No module named 'pygraphviz'")
+
+    monkeypatch.setattr(backends, "BACKENDS", (("pygraphviz", missing),))
+    bundle = apple().to_dot()._repr_mimebundle_()
+    assert "image/svg+xml" not in bundle and "pip install pygraphviz" in bundle["text/plain"]
+
+
 def test_a_broken_system_dot_falls_back_to_pygraphviz(tmp_path, monkeypatch):
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()

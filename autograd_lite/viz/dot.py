@@ -55,7 +55,13 @@ class DotGraph:
         return write(self.source, path)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"image/svg+xml": self.pipe("svg").decode("utf-8")}
+        """Jupyter shows the SVG; with no working backend it shows why, instead of a traceback."""
+        from ..errors import RenderError
+
+        try:
+            return {"image/svg+xml": self.pipe("svg").decode("utf-8")}
+        except RenderError as e:
+            return {"text/plain": f"{self!r}\n{e}"}
 
 
 def to_dot(*roots, values=False, grads=False, rankdir="LR", collapse=None, max_nodes=None,
