@@ -1,12 +1,13 @@
 """Registry-driven property tests: every built-in op is checked by construction.
 
-Each test is parametrised over ``ag.REGISTRY`` and draws inputs from the op's ``domain``, so a new
-built-in op is covered the moment it is defined. The only per-op entry is its NumPy reference below.
+Each test is parametrised over ``ag.REGISTRY`` and draws inputs with hypothesis from the op's
+``domain`` through ``autograd_lite.testing.op_inputs`` (declarative domains are real strategies
+that shrink; domains with a ``sample`` function draw a seed). Gradients are verified by the
+public checker ``ag.check_op``, so every op, present and future, passes the same check users run
+on their own ops. The only per-op entry is its NumPy reference below.
 """
 
 from __future__ import annotations
-
-import copy
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 
 import autograd_lite as ag
 from autograd_lite.engine import topological_order
+from autograd_lite.testing import op_inputs
 
 
 def _softmax(x, axis=-1):
@@ -69,11 +71,16 @@ REFERENCES = {
 
 OPS = [ag.REGISTRY[label] for label in sorted(ag.REGISTRY)]
 SEEDS = st.integers(min_value=0, max_value=2**32 - 1)
+CASES = {op: op_inputs(op) for op in OPS}
 
 
-def _case(op, seed):
-    arrays, params = op.domain.draw(np.random.default_rng(seed))
-    return [np.asarray(a) for a in arrays], params
+def _case(op, data):
+    arrays, params = data.draw(CASES[op], label="case")
+    return [np.array(a) for a in arrays], params
+
+
+def _check(op, arrays, params, seed):
+    return ag.check_op(op, *arrays, rng=np.random.default_rng(seed), **params)
 
 
 def _diff_inputs(op, arrays):
@@ -84,27 +91,9 @@ def _diff_inputs(op, arrays):
     ]
 
 
-def _central_difference(op, arrays, params, g, i, eps=1e-6):
-    """d sum(g * forward(...)) / d arrays[i], element by element, on float64 copies."""
-    base = [np.array(a, dtype=np.float64) if a.dtype.kind == "f" else a for a in arrays]
-    grad = np.zeros_like(base[i])
-    flat = base[i].reshape(-1)
-    for k in range(flat.size):
-        old = flat[k]
-        flat[k] = old + eps
-        plus = np.sum(g * op.forward(*base, **params)[0])
-        flat[k] = old - eps
-        minus = np.sum(g * op.forward(*base, **params)[0])
-        flat[k] = old
-        grad.reshape(-1)[k] = (plus - minus) / (2 * eps)
-    return grad
-
-
-def _local_backward(op, saved, g, arrays):
-    needs = tuple(i in _diff_inputs(op, arrays) for i in range(len(arrays)))
-    if op.backward_takes_needs:
-        return op.backward(saved, g, needs)
-    return op.backward(saved, g)
+def _property(report, name):
+    [check] = [c for c in report.checks if c.name == name]
+    return check
 
 
 def test_registry_holds_the_named_nodes():
@@ -123,52 +112,46 @@ def test_every_op_has_a_reference(op):
 
 
 @pytest.mark.parametrize("op", OPS, ids=lambda op: op.label)
-@given(seed=SEEDS)
-def test_forward_matches_numpy_reference(op, seed):
-    arrays, params = _case(op, seed)
-    y, _ = op.forward(*arrays, **params)
+@given(data=st.data())
+def test_forward_matches_numpy_reference(op, data):
+    arrays, params = _case(op, data)
+    y, _ = op.forward(*[a.copy() for a in arrays], **params)
     np.testing.assert_allclose(y, REFERENCES[op.label](arrays, params), rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("op", OPS, ids=lambda op: op.label)
-@given(seed=SEEDS)
-def test_backward_matches_central_differences(op, seed):
-    arrays, params = _case(op, seed)
-    rng = np.random.default_rng(seed + 1)
-    y, saved = op.forward(*arrays, **params)
-    g = rng.normal(size=np.shape(y))
-    grads = _local_backward(op, saved, g, arrays)
-    for i in _diff_inputs(op, arrays):
-        analytic = ag.engine.unbroadcast(np.asarray(grads[i]), arrays[i].shape, op.label, i)
-        numeric = _central_difference(op, arrays, params, g, i)
-        np.testing.assert_allclose(
-            analytic, numeric, rtol=1e-5, atol=1e-6, err_msg=f"{op.label}: input {i}"
-        )
+@given(data=st.data(), seed=SEEDS)
+def test_backward_matches_central_differences(op, data, seed):
+    """ag.check_op: a random upstream gradient g, central differences of sum(g * forward) for
+    every input that takes a gradient, kink- and precision-aware."""
+    arrays, params = _case(op, data)
+    report = _check(op, arrays, params, seed)
+    checked = [c.name for c in report.inputs]
+    assert len(checked) == len(_diff_inputs(op, arrays)), report
+    for c in report.inputs:
+        assert c.status == "passed", report
+        assert c.max_abs_error <= 1e-5 + 1e-3 * np.max(np.abs(c.numerical), initial=0.0)
 
 
 @pytest.mark.parametrize("op", OPS, ids=lambda op: op.label)
-@given(seed=SEEDS)
-def test_backward_is_linear_in_the_upstream_gradient(op, seed):
-    arrays, params = _case(op, seed)
-    rng = np.random.default_rng(seed + 2)
-    y, saved = op.forward(*arrays, **params)
-    g1, g2 = rng.normal(size=np.shape(y)), rng.normal(size=np.shape(y))
-    a, b = 1.7, -0.3
-    combined = _local_backward(op, saved, a * g1 + b * g2, arrays)
-    first = _local_backward(op, saved, g1, arrays)
-    second = _local_backward(op, saved, g2, arrays)
-    for i in _diff_inputs(op, arrays):
-        np.testing.assert_allclose(
-            combined[i], a * np.asarray(first[i]) + b * np.asarray(second[i]), rtol=1e-9, atol=1e-12
-        )
+@given(data=st.data(), seed=SEEDS)
+def test_backward_is_linear_in_the_upstream_gradient(op, data, seed):
+    arrays, params = _case(op, data)
+    check = _property(_check(op, arrays, params, seed), "linear in g")
+    assert check.ok, f"{op.label}: {check.message}"
 
 
 @pytest.mark.parametrize("op", OPS, ids=lambda op: op.label)
-@given(seed=SEEDS)
-def test_one_gradient_per_input_with_shapes_and_dtypes(op, seed):
-    arrays, params = _case(op, seed)
-    rng = np.random.default_rng(seed + 3)
-    for dtype in (np.float64, np.float32):
+@given(data=st.data(), seed=SEEDS)
+def test_one_gradient_per_input_with_shapes_and_dtypes(op, data, seed):
+    arrays, params = _case(op, data)
+    report = _check(op, arrays, params, seed)
+    check = _property(report, "one gradient per input, shapes and dtypes")
+    assert check.ok, f"{op.label}: {check.message}"
+    if op.backward_takes_needs and len(_diff_inputs(op, arrays)) > 1:
+        assert _property(report, "needs respected").ok, report
+    rng = np.random.default_rng(seed)
+    for dtype in (np.float64, np.float32):  # through the engine, which casts to the input dtype
         cast = [a.astype(dtype) if a.dtype.kind == "f" else a for a in arrays]
         tensors = [
             ag.Tensor(a, dtype=dtype) if i in _diff_inputs(op, cast) else a
@@ -177,43 +160,37 @@ def test_one_gradient_per_input_with_shapes_and_dtypes(op, seed):
         out = ag.apply(op, *tensors, **params)
         assert out.dtype == dtype, f"{op.label}: output dtype {out.dtype} for {dtype} inputs"
         out.backward(rng.normal(size=out.shape).astype(dtype))
-        y, saved = op.forward(*cast, **params)
-        grads = _local_backward(op, saved, np.ones_like(y), cast)
-        assert isinstance(grads, tuple) and len(grads) == len(arrays)
-        for i, t in enumerate(tensors):
+        for t in tensors:
             if isinstance(t, ag.Tensor):
                 assert t.grad.shape == t.shape and t.grad.dtype == dtype, op.label
-            elif i in op.domain.nondiff:
-                assert grads[i] is None, f"{op.label}: input {i} (labels/mask) takes no gradient"
+    y, saved = op.forward(*arrays, **params)
+    needs = tuple(i in _diff_inputs(op, arrays) for i in range(len(arrays)))
+    grads = (
+        op.backward(saved, np.ones_like(y), needs)
+        if op.backward_takes_needs
+        else (op.backward(saved, np.ones_like(y)))
+    )
+    for i in op.domain.nondiff:
+        assert grads[i] is None, f"{op.label}: input {i} (labels/mask) takes no gradient"
 
 
 @pytest.mark.parametrize("op", OPS, ids=lambda op: op.label)
-@given(seed=SEEDS)
-def test_nothing_is_mutated(op, seed):
-    arrays, params = _case(op, seed)
+@given(data=st.data(), seed=SEEDS)
+def test_nothing_is_mutated(op, data, seed):
+    arrays, params = _case(op, data)
     before = [a.copy() for a in arrays]
-    y, saved = op.forward(*arrays, **params)
-    saved_before = copy.deepcopy(saved)
-    g = np.random.default_rng(seed).normal(size=np.shape(y))
-    g_before = g.copy()
-    _local_backward(op, saved, g, arrays)
+    report = _check(op, arrays, params, seed)
+    for name in ("inputs not mutated", "g not mutated", "saved not mutated"):
+        check = _property(report, name)
+        assert check.ok, f"{op.label}: {check.message}"
     for a, b in zip(arrays, before):
-        np.testing.assert_array_equal(a, b, err_msg=f"{op.label} wrote into an input")
-    np.testing.assert_array_equal(g, g_before, err_msg=f"{op.label} wrote into g")
-    _assert_same(saved, saved_before, op.label)
-
-
-def _assert_same(a, b, label):
-    if isinstance(a, np.ndarray):
-        np.testing.assert_array_equal(a, b, err_msg=f"{label} wrote into saved")
-    elif isinstance(a, (tuple, list)):
-        for x, y in zip(a, b):
-            _assert_same(x, y, label)
+        np.testing.assert_array_equal(a, b, err_msg=f"check_op changed {op.label}'s input")
 
 
 @pytest.mark.parametrize("op", OPS, ids=lambda op: op.label)
 def test_node_appears_in_the_graph(op):
-    arrays, params = _case(op, 0)
+    arrays, params = op.domain.draw(np.random.default_rng(0))
+    arrays = [np.asarray(a) for a in arrays]
     tensors = [ag.Tensor(a) if i in _diff_inputs(op, arrays) else a for i, a in enumerate(arrays)]
     out = ag.apply(op, *tensors, **params)
     assert out.node is not None and out.node.op is op and out.node.label == op.label
@@ -221,3 +198,4 @@ def test_node_appears_in_the_graph(op):
     order = topological_order(out)
     assert order[-1] is out
     assert {id(t) for t in tensors if isinstance(t, ag.Tensor)} <= {id(t) for t in order}
+    assert ag.check_graph(out).ok
