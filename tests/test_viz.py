@@ -297,6 +297,18 @@ def test_check_marks_failing_nodes_red_with_their_error():
     assert "failed gradient check" in src
 
 
+def test_check_marks_the_layer_box_that_hides_a_failing_node():
+    W = ag.Tensor([[1.0, -1.0], [0.5, 2.0]], name="W")
+    with ag.name_scope("layer1"):
+        h = (ag.Tensor([[1.0, 2.0]], requires_grad=False, name="x") @ W).relu()
+    loss = h.sum()
+    report = StandInReport([StandInNodeCheck(h, "ReLU", False, 1.0, 1.0, "wrong")])
+    src = ag.to_dot(loss, collapse="layer", check=report).source
+    box = node_attrs(src, "s0")
+    assert f'color="{style.BAD}"' in box and "gradient check failed in ReLU" in box
+    assert style.BAD not in node_attrs(src, "f4")  # the Sum outside the box passed
+
+
 def test_real_check_graph_report_marks_nothing_on_a_correct_graph():
     check_graph = getattr(ag, "check_graph", None)
     if check_graph is None:

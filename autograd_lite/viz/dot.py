@@ -97,7 +97,7 @@ def to_dot(*roots, values=False, grads=False, rankdir="LR", collapse=None, max_n
         if v.vid in opts["highlight"]:
             attrs.update(color=style.HIGHLIGHT_BORDER, fillcolor=style.HIGHLIGHT_FILL,
                          penwidth="3")
-        if v.kind == "op" and id(v.obj) in failures:
+        if _failed_ops(v, failures):
             attrs.update(color=style.BAD, penwidth="2.5")
         g.node(v.vid, label=label, **attrs)
     for src, dst in graph.edges:
@@ -193,14 +193,24 @@ def _op_label(v, opts, failures) -> str:
     return _table(rows)
 
 
+def _failed_ops(v, failures) -> list:
+    """The ops a vertex stands for (itself, or a box's members) that failed the check."""
+    if v.kind == "op":
+        return [v] if id(v.obj) in failures else []
+    return [m for m in v.members if m.kind == "op" and id(m.obj) in failures]
+
+
 def _label(v, opts, failures) -> str:
     if v.kind == "op":
         return _op_label(v, opts, failures)
-    if v.kind == "scope":
-        return _scope_label(v)
-    if v.kind == "chain":
-        return _chain_label(v)
-    return _value_label(v, opts)
+    label = _value_label(v, opts) if v.kind not in ("scope", "chain") else (
+        _scope_label(v) if v.kind == "scope" else _chain_label(v))
+    failed = _failed_ops(v, failures)
+    if failed:  # a box hides its ops, so it says which of them failed
+        names = ", ".join(dict.fromkeys(m.obj._node.label for m in failed))
+        extra = _row(html(f"gradient check failed in {names}"), size=9, color=style.BAD)
+        label = label[: -len("</TABLE>>")] + extra + "</TABLE>>"
+    return label
 
 
 def _op_sequence(ops) -> str:
