@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import DTypeError, ShapeError
+from ..errors import DTypeError, InvalidArgumentError, ShapeError
 from ..functions import softmax_with_loss
 from ..modes import SCOPE, name_scope, no_grad
 from ..serialization import check_arrays, load_arrays, save_arrays
@@ -66,6 +66,19 @@ class BookNetwork:
                 f"{type(self).__name__}.{where}: t has shape {t.shape}; x has {n} example(s), "
                 f"so t needs shape ({n},) (class labels) or ({n}, {k}) (one-hot)"
             )
+        if t.shape in ((n,), ()) and t.size and not (x.ndim == 1 and t.shape == (k,)):
+            # Class labels are checked here, before batch norm or dropout touch any state.
+            if t.dtype.kind not in "iuf" or np.any(t != np.round(t)):
+                raise DTypeError(
+                    f"{type(self).__name__}.{where}: class labels t must be integers, got "
+                    f"dtype {t.dtype}"
+                )
+            bad = t[(t < 0) | (t >= k)]
+            if bad.size:
+                raise InvalidArgumentError(
+                    f"{type(self).__name__}.{where}: t: label {bad.flat[0]:g} is out of range "
+                    f"for {k} classes (expected 0..{k - 1})"
+                )
         return x, t
 
     # ----- the forward pass -------------------------------------------------------------------
