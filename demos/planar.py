@@ -159,7 +159,9 @@ def main(
             plot_costs(runs, folder / "costs.png"),
         ]
         network = folder / "network.png"
-        ag.draw_network([2, 4, 1], network)
+        ag.draw_network(
+            [2, 4, 1], network, title="The planar network: 2 inputs, 4 tanh units, 1 sigmoid output"
+        )
         print(f"wrote {network}")
         figures.append(network)
     return {

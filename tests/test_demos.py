@@ -160,3 +160,21 @@ def test_chapter6_batchnorm_and_regularization_curves(tmp_path):
     for part in results.values():
         for figure in part["figures"]:
             assert_png(figure)
+
+
+# ----- 4. two-layer network -------------------------------------------------------------------
+def test_two_layer_net_gradient_check_passes_and_training_learns(tmp_path):
+    result = load("two_layer_net").main(out=tmp_path, tiny=True, iterations=200)
+    check = result["check"]
+    assert check["report"].ok
+    assert [row.name for row in check["report"].inputs] == ["W1", "b1", "W2", "b2"]
+    for key, diff in check["book"].items():
+        assert diff < 1e-6, f"{key}: backprop and numerical gradients differ by {diff}"
+        assert check["backprop"][key].shape == check["numerical"][key].shape
+    history = result["history"]
+    assert len(history["loss"]) == 200 and np.all(np.isfinite(history["loss"]))
+    assert history["loss"][-10:].mean() < history["loss"][:10].mean() - 0.3
+    assert history["train"][-1] > history["train"][0] + 0.2
+    assert len(history["train"]) == len(history["test"]) == len(history["epoch_iteration"])
+    for figure in result["figures"]:
+        assert_png(figure)
