@@ -18,7 +18,7 @@ from ..engine import FREED, unbroadcast
 from ..errors import BackwardError, InvalidArgumentError, RenderError
 from ..tensor import Tensor
 from .backends import pipe, write_bytes_atomic
-from .dot import to_dot
+from .dot import build_dot
 from .format import fmt_number
 from .graph import build, walk
 
@@ -111,8 +111,8 @@ def render_backward(loss, folder, *, values=True, rankdir="LR", gif=True, max_st
             ids[id(v.obj)] = v.vid
     draw = dict(values=values, rankdir=rankdir, **options)
     known = {}
-    pictures = [pipe(to_dot(loss, _grads=known, title="forward pass: no gradients yet",
-                            **draw).source, "png")]
+    pictures = [pipe(build_dot([loss], grad_map=known, title="forward pass: no gradients yet",
+                               **draw).source, "png")]
     steps = list(_steps(loss, retain_graph))
     for k, (t, g) in enumerate(steps, start=1):
         known[id(t)] = g
@@ -123,8 +123,8 @@ def render_backward(loss, folder, *, values=True, rankdir="LR", gif=True, max_st
             title += f" = {fmt_number(g.item())}"
         if t._node is not None:
             title += f"; {t._node.label} passes it on to its inputs"
-        pictures.append(pipe(to_dot(loss, _grads=dict(known), _highlight=marks, title=title,
-                                    **draw).source, "png"))
+        pictures.append(pipe(build_dot([loss], grad_map=dict(known), highlight=marks,
+                                       title=title, **draw).source, "png"))
     for t, g in steps:  # the same accumulation as loss.backward()
         g = np.array(g, copy=True) if t._node is None else g
         t.grad = g if t.grad is None else t.grad + g

@@ -65,7 +65,7 @@ class DotGraph:
 
 
 def to_dot(*roots, values=False, grads=False, rankdir="LR", collapse=None, max_nodes=None,
-           check=None, legend=False, title=None, _grads=None, _highlight=()) -> DotGraph:
+           check=None, legend=False, title=None) -> DotGraph:
     """The graph that made ``roots`` as DOT.
 
     - ``values=True``: each tensor's value (scalars exactly, small arrays in full, larger ones
@@ -77,6 +77,14 @@ def to_dot(*roots, values=False, grads=False, rankdir="LR", collapse=None, max_n
       and their error.
     - ``legend=True``: a small key of the node styles; ``title``: a caption above the graph.
     """
+    return build_dot(roots, values=values, grads=grads, rankdir=rankdir, collapse=collapse,
+                     max_nodes=max_nodes, check=check, legend=legend, title=title)
+
+
+def build_dot(roots, *, values=False, grads=False, rankdir="LR", collapse=None, max_nodes=None,
+              check=None, legend=False, title=None, grad_map=None, highlight=()) -> DotGraph:
+    """:func:`to_dot` plus what the backward animation needs: ``grad_map`` (id(tensor) ->
+    the gradient to show, instead of ``.grad``) and ``highlight`` (vertex ids to emphasise)."""
     check_options(roots, rankdir, collapse, max_nodes)
     graph = build(roots)
     if collapse == "layer":
@@ -84,7 +92,7 @@ def to_dot(*roots, values=False, grads=False, rankdir="LR", collapse=None, max_n
     if max_nodes is not None:
         graph = summarise_chains(graph, int(max_nodes))
     failures = _failures(check)
-    opts = {"values": values, "grads": grads, "grad_map": _grads, "highlight": set(_highlight)}
+    opts = {"values": values, "grads": grads, "grad_map": grad_map, "highlight": set(highlight)}
     g = graphviz.Digraph("autograd_lite")
     g.attr("graph", **style.GRAPH_ATTRS, rankdir=rankdir)
     g.attr("node", **style.NODE_ATTRS)
@@ -106,7 +114,7 @@ def to_dot(*roots, values=False, grads=False, rankdir="LR", collapse=None, max_n
         else:
             g.edge(src, dst)
     if legend:
-        _legend(g, graph, failures or check is not None)
+        _legend(g, graph, check is not None, values, grads or grad_map is not None)
     return DotGraph(g)
 
 
@@ -277,7 +285,8 @@ def _failures(check) -> dict:
     return out
 
 
-def _legend(g: graphviz.Digraph, graph: Graph, with_check: bool) -> None:
+def _legend(g: graphviz.Digraph, graph: Graph, with_check: bool, values: bool,
+            grads: bool) -> None:
     present = {v.kind for v in graph.vertices}
     kinds = [k for k in style.LEGEND_ORDER if k in present]
     cells = []
@@ -288,6 +297,11 @@ def _legend(g: graphviz.Digraph, graph: Graph, with_check: bool) -> None:
     if with_check:
         cells.append(f'<TR><TD BGCOLOR="white" COLOR="{style.BAD}" BORDER="2" WIDTH="14" '
                      'HEIGHT="10"></TD><TD ALIGN="LEFT">failed gradient check</TD></TR>')
+    for shown, sample, color, text in ((values, "1.5", style.VALUE, "value"),
+                                       (grads, "grad", style.GRAD, "gradient of the output")):
+        if shown:
+            cells.append(f'<TR><TD><FONT FACE="{style.MONO}" COLOR="{color}">{sample}</FONT>'
+                         f'</TD><TD ALIGN="LEFT">{text}</TD></TR>')
     label = ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="3" CELLPADDING="2">'
              '<TR><TD COLSPAN="2" ALIGN="LEFT"><B>legend</B></TD></TR>'
              + "".join(cells) + "</TABLE>>")
