@@ -24,7 +24,7 @@ class Optimizer:
         name = type(self).__name__
         if isinstance(params, Tensor) or hasattr(params, "named_parameters"):
             raise InvalidArgumentError(
-                f"{name}: params must be an iterable of parameters, got a "
+                f"{name}: params must be an iterable of parameters, got "
                 f"{type(params).__name__}; pass model.parameters()"
             )
         try:
