@@ -267,6 +267,8 @@ def test_draw_network_from_sizes_png(tmp_path):
     assert circles(src) == 9
     assert len(re.findall(r"^\tn\d+_\d+ -> n\d+_\d+", src, re.M)) == 2 * 3 + 3 * 2 + 2 * 2
     assert "input" in src and "hidden 1" in src and "hidden 2" in src and "output" in src
+    one_hidden = ag.draw_network([4, 5, 3]).source
+    assert "<hidden <FONT" in one_hidden and "hidden 1" not in one_hidden
 
 
 def test_draw_network_from_weights_params_and_models():

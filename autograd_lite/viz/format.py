@@ -14,6 +14,8 @@ import numpy as np
 #: significant digits for a single number (a scalar tensor, a loss) and for array entries
 SCALAR_DIGITS = 8
 ARRAY_DIGITS = 4
+#: significant digits of the min · mean · max line of a large array (kept short: it is one line)
+SUMMARY_DIGITS = 3
 #: arrays with at most this many elements (and at most 2 axes) are shown in full
 FULL_ARRAY_MAX = 12
 #: magnitudes inside [SMALL, LARGE) are written without an exponent
@@ -114,7 +116,8 @@ def _summary(a: np.ndarray) -> str:
     finite = values[np.isfinite(values)] if values.dtype.kind in "fc" else values
     parts = []
     if finite.size:
-        low, mean, high = (_entry(f) for f in (finite.min(), finite.mean(), finite.max()))
+        low, mean, high = (fmt_number(f, SUMMARY_DIGITS)
+                           for f in (finite.min(), finite.mean(), finite.max()))
         parts.append(f"min {low} · mean {mean} · max {high}")
     n_nan = int(np.isnan(values).sum()) if values.dtype.kind in "fc" else 0
     n_inf = int(np.isinf(values).sum()) if values.dtype.kind in "fc" else 0

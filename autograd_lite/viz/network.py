@@ -142,7 +142,8 @@ def network_dot(spec, rankdir: str = "LR", title: str | None = None) -> DotGraph
     ids = []
     for c, (n, neurons) in enumerate(zip(sizes, columns)):
         kind = "input" if c == 0 else "output" if c == last else "hidden"
-        caption = {"input": "input", "output": "output"}.get(kind, f"hidden {c}")
+        hidden = f"hidden {c}" if len(sizes) > 3 else "hidden"
+        caption = {"input": "input", "output": "output"}.get(kind, hidden)
         fill, border = COLOURS[kind]
         offset = (tallest - len(neurons)) / 2
         g.node(f"caption{c}", label=f'<{caption} <FONT COLOR="{style.MUTED}">({n})</FONT>>',
