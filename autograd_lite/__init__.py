@@ -63,7 +63,9 @@ from .gradcheck import (
 )
 from .modes import detect_anomaly, enable_grad, is_grad_enabled, name_scope, no_grad
 from .op import REGISTRY, Domain, Op
+from .plotting import plot_decision_boundary, plot_history
 from .tensor import Tensor, apply
+from .training import fit
 from .viz import draw_network, render, render_backward, to_dot
 
 __version__ = "0.1.0"
