@@ -316,3 +316,11 @@ def test_a_function_that_writes_into_its_input_is_refused():
 
     with pytest.raises(ag.InvalidArgumentError, match="f changed its input 'x' in place"):
         ag.gradcheck(f, [np.ones(3)])
+
+
+def test_a_point_next_to_the_edge_of_the_domain_is_inconclusive_not_passed():
+    report = ag.gradcheck(lambda x: ag.log(x), [np.array([1e-7, 1.0])])  # log(1e-7 - 1e-6)
+    c = report["x"]
+    assert report.ok and c.status == "inconclusive" and c.n_undefined == 1
+    assert "NaN or inf within eps of 1 element(s)" in c.message
+    assert c.worst_index == (1,) and np.isfinite(c.max_abs_error)

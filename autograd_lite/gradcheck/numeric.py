@@ -132,7 +132,8 @@ def elementwise(work: np.ndarray, evaluate, base: float, prec: Precision, noise:
             finally:
                 flat[j] = original
 
-        num_flat[j], kink_flat[j] = slope(phi, prec.eps, base, prec.atol, prec.rtol, noise)
+        with np.errstate(all="ignore"):  # a NaN next to x is reported, not warned about
+            num_flat[j], kink_flat[j] = slope(phi, prec.eps, base, prec.atol, prec.rtol, noise)
     return numerical, kinks
 
 
@@ -154,7 +155,8 @@ def directional(
             finally:
                 np.copyto(work, original)
 
-        numerical[k], kinks[k] = slope(phi, prec.eps, base, prec.atol, prec.rtol, noise)
+        with np.errstate(all="ignore"):
+            numerical[k], kinks[k] = slope(phi, prec.eps, base, prec.atol, prec.rtol, noise)
     return numerical, kinks
 
 

@@ -46,6 +46,7 @@ class InputCheck:
     analytic: np.ndarray = field(repr=False)
     numerical: np.ndarray = field(repr=False)
     message: str = ""
+    n_undefined: int = 0  # elements where f is not finite at x +- eps: nothing to compare
 
     @property
     def ok(self) -> bool:
@@ -87,7 +88,8 @@ def compare(
     a = np.asarray(analytic, dtype=np.float64)
     n = np.asarray(numerical, dtype=np.float64)
     kinks = np.asarray(kinks, dtype=bool)
-    valid = ~kinks
+    undefined = ~np.isfinite(n) & ~kinks  # f is NaN or inf next to this point: no slope
+    valid = ~kinks & ~undefined
     err = np.abs(a - n)
     allowed = prec.atol + prec.rtol * np.abs(n)
     bad = (err > allowed) | ~np.isfinite(a)
@@ -105,7 +107,8 @@ def compare(
         norm = float(np.linalg.norm(av) + np.linalg.norm(nv))
         rel_diff = float(np.linalg.norm(av - nv) / norm) if norm > 0 else 0.0
         mean_abs = float(ev.mean())
-        score = np.where(valid, err / allowed, -np.inf)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            score = np.where(valid, err / allowed, -np.inf)
         score = np.where(np.isnan(score), np.inf, score)
         flat = int(np.argmax(score))
         worst = (
@@ -117,7 +120,7 @@ def compare(
         worst, worst_n, worst_a = None, float("nan"), float("nan")
     if failed.any():
         status = FAILED
-    elif unsure.any() or (count == 0 and a.size > 0):
+    elif unsure.any() or undefined.any() or (count == 0 and a.size > 0):
         status = INCONCLUSIVE
     else:
         status = PASSED
@@ -144,6 +147,7 @@ def compare(
         worst_analytic=worst_a,
         analytic=a,
         numerical=n,
+        n_undefined=int(undefined.sum()),
     )
     check.message = _input_message(check, int(failed.sum()), int(unsure.sum()))
     return check
@@ -160,6 +164,11 @@ def _input_message(c: InputCheck, n_failed: int, n_unsure: int) -> str:
         return (
             f"{c.name}: {n_unsure} {unit}(s) differ by no more than the function's "
             f"floating-point precision can explain (max abs error {c.max_abs_error:.1e})"
+        )
+    if c.status == INCONCLUSIVE and c.n_undefined:
+        return (
+            f"{c.name}: f is NaN or inf within eps of {c.n_undefined} {unit}(s); "
+            "they could not be compared"
         )
     if c.status == INCONCLUSIVE:
         return f"{c.name}: every {unit} is a non-differentiable point; nothing could be compared"
