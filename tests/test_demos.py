@@ -178,3 +178,24 @@ def test_two_layer_net_gradient_check_passes_and_training_learns(tmp_path):
     assert len(history["train"]) == len(history["test"]) == len(history["epoch_iteration"])
     for figure in result["figures"]:
         assert_png(figure)
+
+
+# ----- 6. your own op -------------------------------------------------------------------------
+def test_custom_op_checks_pass_and_planted_bugs_are_caught(tmp_path):
+    result = load("custom_op").main(out=tmp_path, tiny=True)
+    reports = result["reports"]
+    assert reports["Softplus"].ok and reports["Swish"].ok
+    forgets, writes = reports["SoftplusForgetsG"], reports["SoftplusWritesG"]
+    assert not forgets.ok and not writes.ok
+    failed = {name: {c.name for c in r.checks if not c.ok} for name, r in reports.items()}
+    assert "linear in g" in failed["SoftplusForgetsG"]
+    assert "g not mutated" in failed["SoftplusWritesG"]
+    properties = result["properties"]
+    assert properties[("Softplus", "test_backward_passes_check_op")]
+    assert properties[("Swish", "test_backward_passes_check_op")]
+    assert properties[("Softplus", "odd part")]
+    # the bug is in backward only: its forward property passes, its gradient property fails
+    assert properties[("SoftplusForgetsG", "test_forward_matches_reference")]
+    assert not properties[("SoftplusForgetsG", "test_backward_passes_check_op")]
+    for figure in result["figures"]:
+        assert_png(figure)
