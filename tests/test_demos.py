@@ -199,3 +199,22 @@ def test_custom_op_checks_pass_and_planted_bugs_are_caught(tmp_path):
     assert not properties[("SoftplusForgetsG", "test_backward_passes_check_op")]
     for figure in result["figures"]:
         assert_png(figure)
+
+
+# ----- 7. backward animation ------------------------------------------------------------------
+def test_backward_animation_frames_gif_and_the_chain_rule(tmp_path):
+    from PIL import Image
+
+    result = load("backward_animation").main(out=tmp_path, tiny=True)
+    logistic = result["logistic"]
+    for key, value in logistic["formula"].items():  # dw = x (a - y), db = a - y
+        assert logistic["grads"][key] == pytest.approx(value, rel=1e-12)
+    assert result["apple"]["grads"] == {"apple": 2.2, "apple_num": 110.00000000000001, "tax": 200.0}
+    assert logistic["gif"] is None  # tiny: frames only for the longer graph
+    for part in result.values():
+        assert len(part["frames"]) >= 4
+        for frame in part["frames"]:
+            assert_png(frame)
+        assert_png(part["storyboard"])
+    with Image.open(result["apple"]["gif"]) as gif:
+        assert gif.format == "GIF" and gif.n_frames == len(result["apple"]["frames"])
