@@ -70,20 +70,24 @@ def topological_order(root) -> list:
     Iterative depth-first search with an explicit stack: a 100,000-node chain needs no recursion.
     """
     order = []
-    visited = {id(root)}
+    visited = set()
     stack = [(root, False)]
     while stack:
         tensor, expanded = stack.pop()
-        if expanded:
+        if expanded:  # every input of this tensor is in the order already
             order.append(tensor)
             continue
+        # Mark on expansion, not on push: a tensor pushed early by one consumer may be reached
+        # again deeper down, and must then be finished before that deeper consumer.
+        if id(tensor) in visited:
+            continue
+        visited.add(id(tensor))
         stack.append((tensor, True))
         node = tensor._node
         if node is None:
             continue
         for inp, need in zip(node.inputs, node.needs):
             if need and id(inp) not in visited:
-                visited.add(id(inp))
                 stack.append((inp, False))
     return order
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import autograd_lite as ag
-from autograd_lite.engine import FREED
+from autograd_lite.engine import FREED, topological_order
 
 # ----- construction -----------------------------------------------------------------------------
 
@@ -169,6 +169,37 @@ def test_reused_non_leaf():
     c.backward()
     assert a.grad == pytest.approx(24.0)  # c = 4 a^2
     assert b.grad == pytest.approx(12.0)
+
+
+def test_input_reached_by_paths_of_different_lengths():
+    # x feeds r directly and through a = 3x: x must be finished after both consumers.
+    x = ag.Tensor(2.0)
+    a = x * 3
+    r = x + a
+    r.backward()
+    assert x.grad == pytest.approx(4.0)
+    y = ag.Tensor(1.5)
+    z = (y * y).exp() * y + y.sigmoid() * (y * y)
+    z.backward()
+    s = 1 / (1 + np.exp(-1.5))
+    expected = np.exp(2.25) * (2 * 1.5 * 1.5 + 1) + s * (1 - s) * 2.25 + s * 3.0
+    assert y.grad == pytest.approx(expected)
+
+
+def test_topological_order_puts_every_input_before_its_consumers():
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        pool = [ag.Tensor(rng.normal(size=2)) for _ in range(3)]
+        for _ in range(12):
+            i, j = rng.integers(len(pool), size=2)
+            pool.append(pool[i] * pool[j] if rng.random() < 0.5 else pool[i] + pool[j])
+        order = topological_order(pool[-1])
+        position = {id(t): k for k, t in enumerate(order)}
+        assert len(position) == len(order), "a tensor appears twice"
+        for t in order:
+            if t.node is not None:
+                for inp in t.node.inputs:
+                    assert position[id(inp)] < position[id(t)]
 
 
 def test_fan_out_accumulates():

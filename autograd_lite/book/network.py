@@ -40,7 +40,7 @@ class BookNetwork:
 
     # ----- input checks ---------------------------------------------------------------------
     def _check_x(self, x, where: str) -> np.ndarray:
-        name = f"{type(self).__name__}.{where}"
+        name = type(self).__name__ + "." + where
         x = np.asarray(x)
         if x.dtype.kind not in "biuf":
             raise DTypeError(f"{name}: x must be numeric, got dtype {x.dtype}")
@@ -66,17 +66,18 @@ class BookNetwork:
                 f"{type(self).__name__}.{where}: t has shape {t.shape}; x has {n} example(s), "
                 f"so t needs shape ({n},) (class labels) or ({n}, {k}) (one-hot)"
             )
-        if t.shape in ((n,), ()) and t.size and not (x.ndim == 1 and t.shape == (k,)):
+        if t.ndim <= 1 and t.size and not (x.ndim == 1 and t.shape == (k,)):
             # Class labels are checked here, before batch norm or dropout touch any state.
-            if t.dtype.kind not in "iuf" or np.any(t != np.round(t)):
+            kind = t.dtype.kind
+            if kind not in "iuf" or (kind == "f" and np.any(t != np.round(t))):
                 raise DTypeError(
                     f"{type(self).__name__}.{where}: class labels t must be integers, got "
                     f"dtype {t.dtype}"
                 )
-            bad = t[(t < 0) | (t >= k)]
-            if bad.size:
+            if t.min() < 0 or t.max() >= k:
+                bad = t[(t < 0) | (t >= k)].flat[0]
                 raise InvalidArgumentError(
-                    f"{type(self).__name__}.{where}: t: label {bad.flat[0]:g} is out of range "
+                    f"{type(self).__name__}.{where}: t: label {bad:g} is out of range "
                     f"for {k} classes (expected 0..{k - 1})"
                 )
         return x, t
