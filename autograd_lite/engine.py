@@ -70,25 +70,24 @@ def topological_order(root) -> list:
     Iterative depth-first search with an explicit stack: a 100,000-node chain needs no recursion.
     """
     order = []
-    visited = set()
-    stack = [(root, False)]
+    visited = {id(root)}
+    # Two parallel stacks rather than one of (tensor, expanded) pairs: on a long chain the
+    # stack holds every tensor at once, and 100,000 pair tuples would wake the garbage collector.
+    stack = [root]
+    expanded = [False]
     while stack:
-        tensor, expanded = stack.pop()
-        if expanded:  # every input of this tensor is in the order already
+        tensor = stack.pop()
+        node = tensor._node
+        if expanded.pop() or node is None:  # its inputs are all in order already, or it has none
             order.append(tensor)
             continue
-        # Mark on expansion, not on push: a tensor pushed early by one consumer may be reached
-        # again deeper down, and must then be finished before that deeper consumer.
-        if id(tensor) in visited:
-            continue
-        visited.add(id(tensor))
-        stack.append((tensor, True))
-        node = tensor._node
-        if node is None:
-            continue
+        stack.append(tensor)
+        expanded.append(True)
         for inp, need in zip(node.inputs, node.needs):
             if need and id(inp) not in visited:
-                stack.append((inp, False))
+                visited.add(id(inp))
+                stack.append(inp)
+                expanded.append(False)
     return order
 
 
@@ -143,31 +142,44 @@ def backward(root, grad=None, retain_graph: bool = False) -> None:
         else:
             input_grads = op.backward(node.saved, g)
         if not isinstance(input_grads, tuple) or len(input_grads) != len(node.inputs):
-            got = len(input_grads) if isinstance(input_grads, tuple) else type(input_grads).__name__
-            raise BackwardError(
-                f"{op.label}: backward must return a tuple with one gradient per input "
-                f"({len(node.inputs)}), got {got}"
-            )
+            _raise_bad_return(op, node, input_grads)
         if not retain_graph:
             node.saved = FREED
         for index, (inp, need, gi) in enumerate(zip(node.inputs, node.needs, input_grads)):
             if not need:
                 continue
-            if gi is None:
-                raise BackwardError(
-                    f"{op.label}: backward returned None for input {index}, which needs a gradient"
-                )
-            gi = np.asarray(gi)
-            if gi.shape != inp.data.shape:
-                gi = unbroadcast(gi, inp.data.shape, op.label, index)
-            if gi.dtype != inp.data.dtype:
-                gi = gi.astype(inp.data.dtype)
+            data = inp.data
+            # The usual case: the op returned an array of the input's shape and dtype.
+            if type(gi) is not np.ndarray or gi.shape != data.shape or gi.dtype is not data.dtype:
+                gi = _conform(gi, data, op.label, index)
             if anomaly:
                 _check_finite(gi, f"{op.label}: the gradient for input {index}")
             key = id(inp)
             previous = grads.get(key)
             grads[key] = gi if previous is None else previous + gi
     _own_leaf_grads(order)
+
+
+def _raise_bad_return(op, node, input_grads):
+    got = len(input_grads) if isinstance(input_grads, tuple) else type(input_grads).__name__
+    raise BackwardError(
+        f"{op.label}: backward must return a tuple with one gradient per input "
+        f"({len(node.inputs)}), got {got}"
+    )
+
+
+def _conform(gi, data: np.ndarray, op_label: str, index: int) -> np.ndarray:
+    """Bring an op's gradient for one input to that input's shape and dtype, or raise."""
+    if gi is None:
+        raise BackwardError(
+            f"{op_label}: backward returned None for input {index}, which needs a gradient"
+        )
+    gi = np.asarray(gi)
+    if gi.shape != data.shape:
+        gi = unbroadcast(gi, data.shape, op_label, index)
+    if gi.dtype != data.dtype:
+        gi = gi.astype(data.dtype)
+    return gi
 
 
 def _own_leaf_grads(order) -> None:
