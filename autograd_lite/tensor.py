@@ -301,6 +301,11 @@ def _with_constants(inputs) -> tuple[list, tuple]:
     return arrays, tuple(node_inputs)
 
 
+#: One shared tuple per pattern of which inputs need a gradient ((True, False), ...), so the
+#: nodes of a long graph do not each allocate their own: fewer objects for the garbage collector.
+_NEEDS: dict[tuple, tuple] = {}
+
+
 def apply(op, *inputs, **params) -> Tensor:
     """Run ``op.forward`` on the inputs' arrays and record a node when a gradient is needed.
 
@@ -342,13 +347,8 @@ def apply(op, *inputs, **params) -> Tensor:
         )
     if not (True in needs and GRAD_ENABLED.get()):
         return Tensor._wrap(y, False)
+    needs = tuple(needs)
+    needs = _NEEDS.setdefault(needs, needs)
     scope = SCOPE.get()
-    node = Node(
-        op,
-        inputs,
-        params,
-        saved,
-        tuple(needs),
-        "/".join(scope) if scope else "",
-    )
+    node = Node(op, inputs, params, saved, needs, "/".join(scope) if scope else "")
     return Tensor._wrap(y, True, node)
