@@ -187,7 +187,7 @@ def check_local(
     inputs = []
     for i, grad in reduced.items():
         work, name = works[i], names[i]
-        full = mode == "full" or (mode == "auto" and work.size <= AUTO_FULL_LIMIT)
+        full = mode == "full" or work.size <= (AUTO_FULL_LIMIT if mode == "auto" else 0)
         if full:
             numerical, kinks = elementwise(work, evaluate, base, prec, noise)
             inputs.append(
