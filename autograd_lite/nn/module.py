@@ -127,11 +127,12 @@ class Module:
                 for key, array in module._buffers.items():
                     yield prefix + key, array
 
-    def named_parameters(self):
-        """``(dotted name, parameter)`` in definition order (``"Affine1.W"``); shared ones once."""
+    def named_parameters(self, prefix: str = ""):
+        """``(dotted name, parameter)`` in definition order (``"Affine1.W"``); shared ones once.
+        A ``prefix`` such as ``"model."`` is put before every name."""
         for name, item in self._walk():
             if isinstance(item, Parameter):
-                yield name, item
+                yield prefix + name, item
 
     def parameters(self) -> list:
         """Every parameter, in definition order: pass this to an optimizer."""
