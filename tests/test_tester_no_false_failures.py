@@ -12,12 +12,14 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import assume, given
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import autograd_lite as ag
 from autograd_lite.testing import arrays
 
 COUNTS = {"functions": 0, "checks": 0, "false_failures": 0, "inconclusive": 0, "kinks": 0}
 MARGIN = 0.1  # input values keep this far from 0, the kink of ReLU and LeakyReLU
+GRID = [-1.0, -0.5, 0.0, 0.5, 1.0]  # inputs at kinks: zeros and ties
 
 
 UNARY = ["tanh", "sigmoid", "neg", "exp_tanh", "log", "square", "softmax", "pow"]
@@ -107,19 +109,26 @@ class Composition:
 
 
 @st.composite
-def compositions(draw):
+def compositions(draw, at_kinks: bool = False):
     """(f, inputs): a random correct function of 1..3 tensors of one (n, m) shape.
 
     The program is drawn once as plain data, so every call of f computes the same function.
     ReLU and LeakyReLU are only applied to expressions whose values stay away from 0 (inputs,
     and tanh, neg, square, leaky_relu of such expressions); max only where there are no ties.
+    With ``at_kinks`` the inputs come from a grid with 0 and repeated values, and kinked ops go
+    anywhere: many points are exactly at kinks (ReLU at 0, ties in max).
     """
     n, m = draw(st.integers(1, 4)), draw(st.integers(1, 4))
     count = draw(st.integers(1, 3))
-    values = [
-        draw(arrays((n, m), low=-2.0, high=2.0, avoid=(0.0,), margin=MARGIN)) for _ in range(count)
-    ]
-    safe = [True] * count
+    if at_kinks:
+        grid = hnp.arrays(np.float64, (n, m), elements=st.sampled_from(GRID))
+        values = [draw(grid) for _ in range(count)]
+    else:
+        values = [
+            draw(arrays((n, m), low=-2.0, high=2.0, avoid=(0.0,), margin=MARGIN))
+            for _ in range(count)
+        ]
+    safe = [not at_kinks] * count
     program = []
     for _ in range(draw(st.integers(1, 5))):
         i = draw(st.integers(0, len(safe) - 1))
@@ -130,7 +139,7 @@ def compositions(draw):
             program.append(("binary", kind, None, i, j))
             safe.append(kind == "div" and safe[i])
         else:
-            kind = draw(st.sampled_from(UNARY + (KINKED if safe[i] else [])))
+            kind = draw(st.sampled_from(UNARY + (KINKED if safe[i] or at_kinks else [])))
             param = draw(st.sampled_from(PARAMS[kind])) if kind in PARAMS else None
             program.append(("unary", kind, param, i, None))
             safe.append(kind in ALWAYS_SAFE or (kind in KEEPS_SAFE and safe[i]))
@@ -139,7 +148,7 @@ def compositions(draw):
     seed = draw(st.integers(0, 2**16))
 
     f = Composition(program, end, end_param, seed)
-    if end == "max" and m > 1:  # ties in a max are kinks: keep the top two apart
+    if end == "max" and m > 1 and not at_kinks:  # ties in a max are kinks: keep them apart
         top2 = np.sort(f.body(*[ag.Tensor(v) for v in values]).data, axis=1)[:, -2:]
         assume(np.all(top2[:, 1] - top2[:, 0] > 1e-3))
     return f, values
@@ -172,3 +181,35 @@ def test_no_false_failures_on_random_compositions_of_registered_ops():
         )
     assert COUNTS["functions"] > 0 and COUNTS["false_failures"] == 0
     assert COUNTS["inconclusive"] == 0  # float64 functions are never precision-limited
+
+
+KINK_COUNTS = {"functions": 0, "checks": 0, "false_failures": 0, "inconclusive": 0, "kinks": 0}
+
+
+@given(case=compositions(at_kinks=True))
+def check_kinks_are_not_failures(case):
+    f, values = case
+    KINK_COUNTS["functions"] += 1
+    for mode in ("full", "fast"):
+        report = ag.gradcheck(f, values, mode=mode)
+        KINK_COUNTS["checks"] += 1
+        KINK_COUNTS["kinks"] += report.n_kinks
+        KINK_COUNTS["inconclusive"] += report.status == "inconclusive"
+        if not report.ok:
+            KINK_COUNTS["false_failures"] += 1
+        assert report.ok, f"false failure at a kink ({mode}):\n{report}"
+
+
+def test_points_at_kinks_are_counted_never_failed():
+    for key in KINK_COUNTS:
+        KINK_COUNTS[key] = 0
+    try:
+        check_kinks_are_not_failures()
+    finally:
+        print(
+            f"\ngradcheck at kinks: {KINK_COUNTS['functions']} functions, "
+            f"{KINK_COUNTS['checks']} checks, {KINK_COUNTS['false_failures']} false failures, "
+            f"{KINK_COUNTS['inconclusive']} inconclusive, {KINK_COUNTS['kinks']} kinks"
+        )
+    assert KINK_COUNTS["false_failures"] == 0
+    assert KINK_COUNTS["kinks"] > 0  # the grid really puts points at kinks
