@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import autograd_lite as ag
+from autograd_lite.testing import arrays
 
 MODES = ["full", "fast"]
 D = 1e-2  # "off by a factor 1 + d": ten times the default rtol
@@ -303,6 +306,34 @@ def test_gradient_for_the_wrong_input(mode):
 def test_fast_and_full_catch_the_factor_bug_for_every_seed(mode, seed):
     f, inputs = case_factor(MulOffByFactor)
     assert failed_names(ag.gradcheck(f, inputs, mode=mode, seed=seed)) == {"a"}
+
+
+class MulScaledBy(ag.Op):
+    """ga is (1 + d) times too large, d a parameter."""
+
+    label = "MulScaledBy"
+
+    @staticmethod
+    def forward(a, b, d):
+        return a * b, (a, b, d)
+
+    @staticmethod
+    def backward(saved, g):
+        a, b, d = saved
+        return g * b * (1 + d), g * a
+
+
+@given(
+    shape=st.sampled_from([(1,), (3,), (2, 3), (4, 4)]),
+    d=st.floats(1e-2, 1.0) | st.floats(-1.0, -1e-2),
+    data=st.data(),
+)
+def test_any_factor_1_plus_d_beyond_1_percent_is_caught_in_both_modes(shape, d, data):
+    a = data.draw(arrays(shape, avoid=(0.0,), margin=0.2), label="a")
+    b = data.draw(arrays(shape, avoid=(0.0,), margin=0.2), label="b")
+    f = lambda a, b: ag.apply(MulScaledBy, a, b, d=d)  # noqa: E731
+    for mode in MODES:
+        assert failed_names(ag.gradcheck(f, [a, b], mode=mode)) == {"a"}, mode
 
 
 # ----- check_op finds each planted op by itself --------------------------------------------------
