@@ -227,3 +227,48 @@ def test_a_random_layer_is_refused():
 
     with pytest.raises(ag.InvalidArgumentError, match="is not deterministic"):
         ag.check_layer(Dropout(), away((4, 4)))
+
+
+class BatchNormalization:
+    """Chapter 6's layer: gamma/beta attributes, running statistics updated by forward."""
+
+    def __init__(self, gamma, beta, momentum=0.9):
+        self.gamma, self.beta, self.momentum = gamma, beta, momentum
+        self.running_mean = self.running_var = None
+
+    def forward(self, x, train_flg=True):
+        if self.running_mean is None:
+            self.running_mean, self.running_var = np.zeros(x.shape[1]), np.zeros(x.shape[1])
+        if not train_flg:
+            xn = (x - self.running_mean) / np.sqrt(self.running_var + 1e-7)
+            return self.gamma * xn + self.beta
+        mu = x.mean(axis=0)
+        self.xc = x - mu
+        var = np.mean(self.xc**2, axis=0)
+        self.std = np.sqrt(var + 1e-7)
+        self.xn = self.xc / self.std
+        self.batch_size = x.shape[0]
+        self.running_mean = self.momentum * self.running_mean + (1 - self.momentum) * mu
+        self.running_var = self.momentum * self.running_var + (1 - self.momentum) * var
+        return self.gamma * self.xn + self.beta
+
+    def backward(self, dout):
+        self.dbeta = dout.sum(axis=0)
+        self.dgamma = np.sum(self.xn * dout, axis=0)
+        dxn = self.gamma * dout
+        dxc = dxn / self.std
+        dstd = -np.sum((dxn * self.xc) / (self.std * self.std), axis=0)
+        dvar = 0.5 * dstd / self.std
+        dxc += (2.0 / self.batch_size) * self.xc * dvar
+        dmu = np.sum(dxc, axis=0)
+        return dxc - dmu / self.batch_size
+
+
+def test_the_books_batch_normalization_passes_and_keeps_its_running_statistics():
+    layer = BatchNormalization(away(3), away(3))
+    report = ag.check_layer(layer, away((4, 3)))
+    assert report.ok and report.status == "passed", report
+    assert [c.name for c in report.inputs] == ["x", "gamma", "beta"]
+    assert layer.running_mean is None and not hasattr(layer, "dgamma")
+    report = ag.check_layer(layer, away((4, 3)), forward_kwargs={"train_flg": True})
+    assert report.ok
