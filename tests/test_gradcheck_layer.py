@@ -272,3 +272,26 @@ def test_the_books_batch_normalization_passes_and_keeps_its_running_statistics()
     assert layer.running_mean is None and not hasattr(layer, "dgamma")
     report = ag.check_layer(layer, away((4, 3)), forward_kwargs={"train_flg": True})
     assert report.ok
+
+
+def _book_layers():
+    from autograd_lite.book import layers as book
+
+    x = away((3, 4))
+    return [
+        (book.Relu(), (x,), None),
+        (book.Sigmoid(), (x,), None),
+        (book.Affine(away((4, 5)), away(5)), (x,), None),
+        (book.SoftmaxWithLoss(), (x, np.array([0, 1, 3])), None),
+        (book.MulLayer(), (x, away((3, 4))), None),
+        (book.AddLayer(), (x, away((3, 4))), None),
+        (book.BatchNormalization(away(4), away(4)), (x,), None),
+        (book.Dropout(0.5), (x,), {"train_flg": False}),
+    ]
+
+
+@pytest.mark.parametrize("index", range(8))
+def test_the_librarys_own_book_layers_pass(index):
+    layer, inputs, kwargs = _book_layers()[index]
+    report = ag.check_layer(layer, *inputs, forward_kwargs=kwargs)
+    assert report.ok and report.status == "passed", report
