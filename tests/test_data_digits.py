@@ -66,7 +66,7 @@ def test_options_raw_one_hot_images_and_test_size():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        ({"test_size": 0.0}, "test_size"),
+        ({"test_size": 0.0}, "load_digits: test_size"),
         ({"test_size": 1.5}, "test_size"),
         ({"test_size": "0.2"}, "test_size"),
         ({"seed": 1.5}, "seed"),

@@ -50,7 +50,11 @@ def load_digits(
     ):
         if not isinstance(value, (bool, np.bool_)):
             raise InvalidArgumentError(f"load_digits: {name} must be True or False, got {value!r}")
-    if isinstance(test_size, bool) or not isinstance(test_size, numbers.Real):
+    if (
+        isinstance(test_size, bool)
+        or not isinstance(test_size, numbers.Real)
+        or not (0.0 < float(test_size) < 1.0)
+    ):
         raise InvalidArgumentError(
             f"load_digits: test_size must be a fraction in (0, 1), got {test_size!r}"
         )

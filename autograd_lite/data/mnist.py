@@ -86,8 +86,8 @@ def _read_raw(path: Path):
         return _read_npz(path / NPZ_FILE)
     missing = [stem + ".gz" for key, stem in IDX_FILES.items() if not found[key]]
     raise DatasetNotFoundError(
-        f"load_mnist: {str(path)!r} is missing {', '.join(missing)} (and has no {NPZ_FILE}); "
-        f"expected {_expected()} (nothing is downloaded)"
+        f"load_mnist: {str(path)!r} is missing {', '.join(missing)} (gzipped or not) and has "
+        f"no {NPZ_FILE}; expected the four IDX files or {NPZ_FILE} (nothing is downloaded)"
     )
 
 
@@ -126,8 +126,8 @@ def _read_idx(path: Path, magic: int, ndim: int) -> np.ndarray:
             raw = path.read_bytes()
     except (OSError, EOFError, zlib.error) as e:
         raise DatasetError(
-            f"load_mnist: cannot read {path.name} ({e}); expected a gzip-compressed IDX file of "
-            f"{what}"
+            f"load_mnist: cannot read {path.name} ({e}); expected "
+            f"{'a gzip-compressed' if path.suffix == '.gz' else 'an'} IDX file of {what}"
         ) from None
     header = 4 + 4 * ndim
     if len(raw) < header:
