@@ -299,3 +299,11 @@ def test_batchnorm_mlp_trains_faster_in_early_epochs():
     assert normed[-1] >= 0.9
     assert normed[-1] > plain[-1] + 0.3
     assert sum(normed) > sum(plain)
+
+
+def test_replacing_a_layer_of_a_sequential_is_seen_by_forward():
+    model = nn.Sequential(nn.Affine(2, 2, rng=np.random.default_rng(0)), nn.ReLU())
+    model.ReLU1 = nn.Tanh()
+    x = -np.ones((1, 2))
+    np.testing.assert_allclose(model(x).data, np.tanh(model.Affine1(x).data))
+    assert [type(m).__name__ for m in model] == ["Affine", "Tanh"]

@@ -43,6 +43,10 @@ class Sequential(Module):
             if key in self._children or key in self.__dict__:
                 raise InvalidArgumentError(f"Sequential: two layers are named {key!r}")
             setattr(self, key, layer)
+
+    def __setattr__(self, key: str, value) -> None:
+        super().__setattr__(key, value)
+        # The layers in order, kept as a tuple so forward() does not walk the registry.
         self.__dict__["_layers"] = tuple(m for _, m in self.named_children())
 
     def forward(self, x):
