@@ -324,3 +324,9 @@ def test_a_point_next_to_the_edge_of_the_domain_is_inconclusive_not_passed():
     assert report.ok and c.status == "inconclusive" and c.n_undefined == 1
     assert "NaN or inf within eps of 1 element(s)" in c.message
     assert c.worst_index == (1,) and np.isfinite(c.max_abs_error)
+
+
+def test_a_float32_closure_parameter_mixed_with_float64_data_is_not_precision_limited():
+    W32 = ag.Tensor(away((3, 3)).astype(np.float32), name="W32")
+    report = ag.gradcheck(lambda x: (x @ W32).tanh(), [away((2, 3))])
+    assert report.status == "passed" and not report.precision.limited
