@@ -249,3 +249,22 @@ def test_float32_networks_stay_float32():
     assert all(g.dtype == np.float32 for g in grads.values())
     ag.book.SGD().update(net.params, grads)
     assert all(p.dtype == np.float32 for p in net.params.values())
+
+
+def test_loss_tensor_shows_the_layers_as_scopes():
+    from autograd_lite.engine import topological_order
+
+    net = _extend("relu", bn=True, dropout=True, wd=0.1)
+    x, t = _data()
+    state = net.rng.bit_generator.state
+    loss = net.loss_tensor(x, t, train_flg=True)
+    net.rng.bit_generator.state = state  # the same dropout masks again
+    assert loss.item() == pytest.approx(net.loss(x, t, train_flg=True), rel=1e-12)
+    nodes = [(n.node.label, n.node.scope) for n in topological_order(loss) if n.node]
+    scopes = [scope for _, scope in nodes]
+    for scope in ["Affine1", "BatchNorm1", "Relu1", "Dropout1", "Affine2", "Affine3",
+                  "WeightDecay"]:
+        assert scope in scopes
+    assert ("BatchNorm", "BatchNorm2") in nodes and ("SoftmaxWithLoss", "") in nodes
+    leaves = {n.name for n in topological_order(loss) if n.node is None}
+    assert leaves == set(net.params)

@@ -138,6 +138,14 @@ class BookNetwork:
         self._loss(x, t, P, self._grad_train_flg).backward()
         return {key: P[key].grad for key in P}
 
+    def loss_tensor(self, x, t, train_flg: bool = False) -> Tensor:
+        """The loss as a Tensor with its graph, to draw or inspect: ``params`` appear as leaves
+        named ``W1``, ``b1``, ... (sharing the arrays) and each layer's nodes carry its scope
+        (``Affine1``, ``Relu1``, ...). ``net.loss_tensor(x, t).render("net.png")``."""
+        x, t = self._check_xt(x, t, "loss_tensor")
+        P = {key: Tensor._wrap(array, True, None, key) for key, array in self.params.items()}
+        return self._loss(x, t, P, train_flg)
+
     def numerical_gradient(self, x, t) -> dict:
         """The same gradient by the book's central differences (h = 1e-4). Slow: for checks.
 
