@@ -376,3 +376,134 @@ def test_api_reference_signatures_match_the_code():
         if signature and _plain_signature(obj) != signature:
             wrong.append(f"{name}{signature} is {name}{_plain_signature(obj)} in the code")
     assert not wrong, "docs/api.md: " + "; ".join(wrong)
+
+
+# ----- the error catalogue quotes the core's real messages ------------------------------------
+
+
+def _core_error_cases():
+    """(description, thunk) for every error the core engine raises on purpose."""
+    import numpy as np
+
+    import autograd_lite as ag
+    from autograd_lite.ops import BatchNorm, Dropout
+
+    T = ag.Tensor
+    ones = np.ones
+
+    def op(name, label="Bad", arity=1, backward=None, forward=None, **attrs):
+        body = {"label": label, **attrs}
+        if forward is not False:
+            body["forward"] = staticmethod(forward or (lambda x: (x * 2, None)))
+        if backward is not False:
+            body["backward"] = staticmethod(backward or (lambda saved, g: (g,)))
+        return type(name, (ag.Op,), body)
+
+    def backward_of(label, backward, x):
+        return lambda: ag.apply(op(label, label, backward=backward), T(x)).sum().backward()
+
+    def twice():
+        x = T(2.0)
+        y = x * x
+        y.backward()
+        y.backward()
+
+    def anomaly(f):
+        def run():
+            with ag.detect_anomaly():
+                f()
+
+        return run
+
+    def scope():
+        with ag.name_scope(""):
+            pass
+
+    def not_static(self, x):
+        return x, None
+
+    return [
+        ("string data", lambda: T("abc")),
+        ("ragged list", lambda: T([[1, 2], [3]])),
+        ("int dtype with grad", lambda: T(np.array([1, 2]), dtype=np.int64)),
+        ("name not a string", lambda: T([1.0], name=3)),
+        ("item of many", lambda: T([1.0, 2.0]).item()),
+        ("string in expression", lambda: T([1.0]) + "x"),
+        ("ragged in expression", lambda: T([1.0]) + [[1, 2], [3]]),
+        ("no broadcast", lambda: T(ones((2, 3))) + ones(4)),
+        ("matmul inner", lambda: T(ones((2, 3))) @ T(ones((4, 2)))),
+        ("matmul scalar", lambda: T(ones((2, 3))) @ 2.0),
+        ("affine W rows", lambda: ag.affine(ones((4, 5)), T(ones((3, 2))), T(np.zeros(2)))),
+        ("affine W 1-D", lambda: ag.affine(ones((4, 3)), T(ones(3)), T(np.zeros(2)))),
+        ("affine x 3-D", lambda: ag.affine(ones((4, 3, 1)), T(ones((3, 2))), T(np.zeros(2)))),
+        ("affine b", lambda: ag.affine(ones((4, 3)), T(ones((3, 2))), T(np.zeros(3)))),
+        ("reshape", lambda: ag.reshape(T(ones((2, 3))), (4, 2))),
+        ("transpose", lambda: ag.transpose(T(ones((2, 3))), (0, 0))),
+        ("broadcast_to", lambda: ag.broadcast_to(T(ones((2, 3))), (3, 3))),
+        ("getitem", lambda: T(ones((2, 3)))[5]),
+        ("batchnorm x", lambda: ag.apply(BatchNorm, T(ones((2, 3, 1))), T(ones(3)), T(ones(3)))),
+        ("batchnorm gamma", lambda: ag.apply(BatchNorm, T(ones((2, 3))), T(ones(2)), T(ones(3)))),
+        ("dropout mask", lambda: ag.apply(Dropout, T(ones((2, 3))), ones(3))),
+        ("axis range", lambda: T(ones((2, 3))).sum(axis=2)),
+        ("axis type", lambda: T(ones((2, 3))).sum(axis=1.5)),
+        ("axis repeat", lambda: T(ones((2, 3))).sum(axis=(0, 0))),
+        ("mean empty", lambda: T(ones(0)).mean()),
+        ("max empty", lambda: T(ones(0)).max()),
+        ("dropout ratio", lambda: ag.dropout(T(ones(3)), ratio=1.0)),
+        ("dropout rng", lambda: ag.dropout(T(ones(3)), ratio=0.5, rng=42)),
+        ("scope name", scope),
+        ("labels length", lambda: ag.softmax_with_loss(T(ones((4, 3))), np.array([0, 1, 2]))),
+        ("logits 3-D", lambda: ag.softmax_with_loss(T(ones((4, 3, 2))), np.array([0, 1, 2, 1]))),
+        ("sigmoid t", lambda: ag.sigmoid_with_loss(T(ones((4, 3))), ones((3, 4)))),
+        ("mse t", lambda: ag.mean_squared_error(T(ones((4, 3))), ones((3, 4)))),
+        ("label range", lambda: ag.softmax_with_loss(T(ones((4, 3))), np.array([0, 1, 2, 3]))),
+        ("label float", lambda: ag.softmax_with_loss(T(ones((4, 3))), np.array([0, 1, 2, 1.5]))),
+        ("one-hot str", lambda: ag.softmax_with_loss(T(ones((4, 3))), np.full((4, 3), "a"))),
+        ("sigmoid empty", lambda: ag.sigmoid_with_loss(T(ones(0)), ones(0))),
+        ("no grad needed", lambda: T(ones(3), requires_grad=False).backward()),
+        ("non-scalar root", lambda: (T(ones(3)) * 2).backward()),
+        ("grad shape", lambda: T(ones(3)).sum().backward(ones(2))),
+        ("freed graph", twice),
+        ("anomaly forward", anomaly(lambda: ag.log(T([-1.0, 1.0])))),
+        ("anomaly input", anomaly(lambda: ag.log(T([np.nan])))),
+        ("anomaly backward", anomaly(lambda: (T([0.0, 1.0]) ** 0.5).sum().backward())),
+        ("bare array", backward_of("Bad", lambda saved, g: g * 2, [1.0])),
+        ("None gradient", backward_of("Bad2", lambda saved, g: (None,), [1.0])),
+        ("gradient shape", backward_of("Bad3", lambda saved, g: (np.ones(5),), [1.0, 2.0])),
+        ("no label", lambda: op("NoLabel", label="")),
+        ("no backward", lambda: op("NoBack", label="NB", backward=False)),
+        (
+            "not static",
+            lambda: type(
+                "NotStatic",
+                (ag.Op,),
+                {"label": "NS", "forward": not_static, "backward": staticmethod(lambda s, g: (g,))},
+            ),
+        ),
+        ("backward args", lambda: op("Args", label="A", backward=lambda g: (g,))),
+        ("domain type", lambda: op("Dom", label="D", domain={"arity": 1})),
+        ("domain arity", lambda: ag.Domain(arity=0)),
+        ("domain shapes", lambda: ag.Domain(shapes="weird")),
+        ("domain bounds", lambda: ag.Domain(arity=2, low=(0, 1, 2))),
+    ]
+
+
+def _catalogue_lines() -> list[str]:
+    text = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+    blocks = extract_blocks(text, "docs/errors.md")
+    return [line for b in blocks if b.language == "text" for line in b.text.splitlines() if line]
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("case", _core_error_cases(), ids=lambda c: c[0])
+def test_error_catalogue_quotes_the_real_message(case):
+    import autograd_lite as ag
+
+    _, thunk = case
+    with pytest.raises(ag.AutogradLiteError) as info:
+        thunk()
+    message = str(info.value)
+    lines = _catalogue_lines()
+    assert any(output_matches(line, message) for line in lines), (
+        f"docs/errors.md does not quote the message of {type(info.value).__name__}: {message}"
+    )
