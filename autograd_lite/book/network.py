@@ -158,8 +158,11 @@ class BookNetwork:
         rng_state = self.rng.bit_generator.state
         stats = {key: array.copy() for key, array in self._stats.items()}
 
+        uses_rng = getattr(self, "use_dropout", False)
+
         def f(_):
-            self.rng.bit_generator.state = rng_state
+            if uses_rng:
+                self.rng.bit_generator.state = rng_state
             with no_grad():
                 return self._loss(x, t, self.params, train).item()
 
