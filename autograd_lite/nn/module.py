@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InvalidArgumentError
-from ..modes import name_scope
+from ..modes import SCOPE
 from ..serialization import check_arrays, load_arrays, save_arrays
 from ..tensor import Tensor
 
@@ -165,8 +165,12 @@ class Module:
         name = self.name
         if name is None:
             return self.forward(*args, **kwargs)
-        with name_scope(name):
+        # What ``with name_scope(name):`` does, without a generator per layer and step.
+        token = SCOPE.set(SCOPE.get() + (name,))
+        try:
             return self.forward(*args, **kwargs)
+        finally:
+            SCOPE.reset(token)
 
     def forward(self, *args, **kwargs):  # pragma: no cover - contract only
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
