@@ -10,6 +10,7 @@ A reader's chapter 5 and 6 scripts run by changing only their imports: each of
     from common.trainer import Trainer
     from common.util import smooth_curve, shuffle_dataset
     from common.gradient import numerical_gradient
+    from common.functions import softmax, cross_entropy_error, sigmoid
 
 becomes ``from autograd_lite.book import ...`` with the same names.
 
@@ -17,6 +18,18 @@ Networks keep the book's ``params`` dict of plain NumPy arrays; ``gradient(x, t)
 backpropagates through the engine's graph. See ``docs/book.md`` for the differences.
 """
 
+from .functions import (
+    cross_entropy_error,
+    identity_function,
+    mean_squared_error,
+    relu,
+    relu_grad,
+    sigmoid,
+    sigmoid_grad,
+    softmax,
+    softmax_loss,
+    step_function,
+)
 from .gradient import numerical_gradient
 from .layers import (
     AddLayer,
@@ -39,4 +52,6 @@ __all__ = [
     "BatchNormalization",
     "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam", "BookOptimizer",
     "Trainer", "smooth_curve", "shuffle_dataset", "numerical_gradient",
+    "identity_function", "step_function", "sigmoid", "sigmoid_grad", "relu", "relu_grad",
+    "softmax", "mean_squared_error", "cross_entropy_error", "softmax_loss",
 ]
