@@ -29,8 +29,9 @@ MODELS = ("two-layer", "mlp")
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "leaky_relu")
 OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
 #: learning rates used when --lr is not given (measured on the digits, see docs/cli.md)
-DEFAULT_LR = {"sgd": 0.1, "momentum": 0.05, "adagrad": 0.05, "rmsprop": 0.001, "adam": 0.005}
-DEFAULTS = {"hidden": [100], "epochs": 20, "batch_size": 100, "optimizer": "adam"}
+DEFAULT_LR = {"sgd": 0.05, "momentum": 0.01, "adagrad": 0.01, "rmsprop": 0.001, "adam": 0.001}
+DEFAULTS = {"hidden": [256], "epochs": 30, "batch_size": 32, "optimizer": "adam"}
+SCALE_FLOOR = 0.1        # added to each feature's std, so near-constant pixels are not blown up
 CHECK_BATCH = 3          # examples in the gradient check (the book uses 3)
 GRAPH_BATCH = 4          # examples in the graph picture
 FULL_CHECK_LIMIT = 30_000  # parameters up to which every element is checked
@@ -39,6 +40,7 @@ FILES = {
     "graph": "graph.png",
     "gradcheck": "gradcheck.txt",
     "weights": "weights.npz",
+    "scaling": "input_scaling.npz",
 }
 
 EPILOG = """\
@@ -179,6 +181,8 @@ def load_dataset(spec, seed: int):
 def run_train(args, out=sys.stdout) -> int:
     import autograd_lite as ag
 
+    from ..serialization import save_arrays
+
     def say(text=""):
         print(text, file=out, flush=True)
 
@@ -189,10 +193,13 @@ def run_train(args, out=sys.stdout) -> int:
             f"sizes ({' '.join(map(str, args.hidden))}); use --model mlp for more layers"
         )
     title, (x_train, t_train), (x_test, t_test) = load_dataset(args.dataset, args.seed)
-    x_train, x_test = x_train.astype(np.float64), x_test.astype(np.float64)
+    x_train = x_train.reshape(len(x_train), -1).astype(np.float64)
+    x_test = x_test.reshape(len(x_test), -1).astype(np.float64)
     if args.limit is not None:
         x_train, t_train = x_train[: args.limit], t_train[: args.limit]
-    x_train, x_test = x_train.reshape(len(x_train), -1), x_test.reshape(len(x_test), -1)
+    # Standardise each feature with the training part's statistics (kept in input_scaling.npz).
+    mean, scale = x_train.mean(axis=0), x_train.std(axis=0) + SCALE_FLOOR
+    x_train, x_test = (x_train - mean) / scale, (x_test - mean) / scale
     n_classes = int(max(t_train.max(), t_test.max())) + 1
     sizes = [x_train.shape[1], *args.hidden, n_classes]
 
@@ -204,7 +211,7 @@ def run_train(args, out=sys.stdout) -> int:
 
     n_params = sum(p.data.size for p in model.parameters())
     say(f"dataset   {title}: {len(x_train):,} train / {len(x_test):,} test, "
-        f"{x_train.shape[1]} features, {n_classes} classes")
+        f"{x_train.shape[1]} features (standardised), {n_classes} classes")
     say(f"model     {' -> '.join(map(str, sizes))} ({args.model}, {args.activation}"
         f"{', batchnorm' if args.batchnorm else ''}"
         f"{f', dropout {args.dropout:g}' if args.dropout else ''}), {n_params:,} parameters")
@@ -213,21 +220,25 @@ def run_train(args, out=sys.stdout) -> int:
         f"{args.epochs} epochs, batch size {args.batch_size}, seed {args.seed}")
     say()
     start = time.perf_counter()
-    history = ag.fit(model, optimizer, (x_train, t_train), (x_test, t_test),
-                     epochs=args.epochs, batch_size=args.batch_size, rng=rng,
-                     progress=False if args.no_progress else None, verbose=True)
+    with _one_blas_thread():
+        history = ag.fit(model, optimizer, (x_train, t_train), (x_test, t_test),
+                         epochs=args.epochs, batch_size=args.batch_size, rng=rng,
+                         progress=False if args.no_progress else None, verbose=True)
     seconds = time.perf_counter() - start
     say()
 
-    paths = {}
-    paths["weights"] = model.save(folder / FILES["weights"])
+    paths = {"weights": model.save(folder / FILES["weights"])}
+    paths["scaling"] = save_arrays(folder / FILES["scaling"], {"mean": mean, "scale": scale})
     state = model.state_dict()
     try:
         paths["curves"] = _plot(ag, history, folder / FILES["curves"], title, sizes, args, lr)
         graph_x, graph_t = _small_batch(x_test, t_test, GRAPH_BATCH, n_classes)
         paths["graph"] = _draw_graph(ag, model, graph_x, graph_t, folder / FILES["graph"], args)
         check_x, check_t = _small_batch(x_test, t_test, CHECK_BATCH, n_classes)
-        report, text = gradient_check(ag, model, check_x, check_t, args.seed)
+        check_start = time.perf_counter()
+        with _one_blas_thread():
+            report, text = gradient_check(ag, model, check_x, check_t, args.seed)
+        check_seconds = time.perf_counter() - check_start
         paths["gradcheck"] = _write_text(folder / FILES["gradcheck"], text)
     finally:
         model.load_state_dict(state)  # the checks ran forward passes; keep the trained state
@@ -236,14 +247,26 @@ def run_train(args, out=sys.stdout) -> int:
     test_acc = history.test_acc[-1]
     correct = int(round(test_acc * len(x_test)))
     say(f"test accuracy: {100 * test_acc:.2f}% ({correct} / {len(x_test)}) after "
-        f"{args.epochs} epochs in {seconds:.1f} s")
-    say(f"gradient check: {report.status} "
-        f"(largest mean |backprop - numerical| {max(_book_metric(c) for c in report.inputs):.1e})")
+        f"{args.epochs} epochs ({seconds:.1f} s of training)")
+    worst = max(_book_metric(c) for c in report.inputs)
+    say(f"gradient check: {report.status}, largest mean |backprop - numerical| {worst:.1e} "
+        f"({n_params:,} parameters, {check_seconds:.1f} s)")
     say("wrote:")
+    width = max(len(str(p)) for p in paths.values())
     for key, what in (("curves", "learning curves"), ("graph", "graph of one batch's loss"),
-                      ("gradcheck", "gradient check"), ("weights", "weights")):
-        say(f"  {paths[key]:<{max(len(str(p)) for p in paths.values())}}  {what}")
+                      ("gradcheck", "gradient check"), ("weights", "weights (model.load)"),
+                      ("scaling", "input mean and scale (x - mean) / scale")):
+        say(f"  {paths[key]:<{width}}  {what}")
     return 0
+
+
+def _one_blas_thread():
+    """The networks here are small: one BLAS thread is faster, and much faster on busy cores."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(1)
 
 
 def _output_folder(path: str) -> Path:
@@ -287,19 +310,26 @@ def _plot(ag, history, path: Path, title: str, sizes, args, lr) -> str:
 
 
 def _draw_graph(ag, model, x, t, path: Path, args) -> str:
-    """The loss of one small batch in training mode, after backward, with values and grads."""
+    """The loss of one small batch in training mode, after backward, with values and grads.
+
+    The parameters are drawn under their full names (``Affine1.W``): the model runs with
+    named copies of them, so the picture matches the weights file and the gradient check.
+    """
     model.train()
     _reseed_dropout(model, args.seed)
-    model.zero_grad()
-    loss = ag.softmax_with_loss(model(ag.Tensor(x, requires_grad=False, name="x")), t)
+    named = list(model.named_parameters())
+    copies = [ag.Tensor(p.data, name=name) for name, p in named]
+    with _parameters_replaced(model, named, copies):
+        logits = model(ag.Tensor(x, requires_grad=False, name="x"))
+    labels = ag.Tensor(t, requires_grad=False, name="t (labels)", dtype=t.dtype)
+    loss = ag.softmax_with_loss(logits, labels)
+    loss.name = "loss"
     loss.backward(retain_graph=True)
-    deep = len(args.hidden) > 2 or args.batchnorm
-    title = (f"loss of {len(x)} examples (labels {', '.join(map(str, t))}) "
-             "with every gradient, after training")
-    path = ag.render(loss, path, values=True, grads=True, collapse="layer" if deep else None,
-                     title=title)
-    model.zero_grad()
-    return str(path)
+    deep = len(args.hidden) > 3
+    title = (f"the loss of {len(x)} test examples after training, with every gradient "
+             f"(labels {', '.join(map(str, t))})")
+    return str(ag.render(loss, path, values=True, grads=True, rankdir="TB",
+                         collapse="layer" if deep else None, title=title))
 
 
 def gradient_check(ag, model, x, t, seed: int):
