@@ -133,7 +133,9 @@ def compositions(draw, at_kinks: bool = False):
     for _ in range(draw(st.integers(1, 5))):
         i = draw(st.integers(0, len(safe) - 1))
         if len(safe) > 1 and draw(st.booleans()):
-            j = draw(st.integers(0, len(safe) - 1))
+            # Often combine the newest expression with an older one (a residual connection):
+            # tensors used twice make diamonds, where a wrong graph order loses gradients.
+            j = len(safe) - 1 if draw(st.booleans()) else draw(st.integers(0, len(safe) - 1))
             kinds = [k for k in BINARY if k != "matmul" or n == m]
             kind = draw(st.sampled_from(kinds))
             program.append(("binary", kind, None, i, j))
@@ -143,6 +145,11 @@ def compositions(draw, at_kinks: bool = False):
             param = draw(st.sampled_from(PARAMS[kind])) if kind in PARAMS else None
             program.append(("unary", kind, param, i, None))
             safe.append(kind in ALWAYS_SAFE or (kind in KEEPS_SAFE and safe[i]))
+    if draw(st.booleans()):  # a skip connection from the first input to the result
+        program.append(
+            ("binary", draw(st.sampled_from(["add", "sub", "mul"])), None, 0, len(safe) - 1)
+        )
+        safe.append(False)
     end = draw(st.sampled_from(FINISH))
     end_param = draw(st.sampled_from(PARAMS[end])) if end in PARAMS else None
     seed = draw(st.integers(0, 2**16))
