@@ -61,7 +61,7 @@ def _tiny_graph_source() -> str:
 def check_backends() -> list[tuple[str, bool, str]]:
     """Draw a tiny graph to a temporary PNG with every backend: (name, works, detail)."""
     try:
-        from ..viz.render import BACKENDS
+        from ..viz.backends import BACKENDS
         source = _tiny_graph_source()
     except Exception as e:  # the graph package itself is missing or broken
         return [("DOT export", False, f"{type(e).__name__}: {e}")]
@@ -116,10 +116,11 @@ def blas_lines() -> list[str]:
     return lines
 
 
-def run_doctor(args, out=sys.stdout) -> int:
+def run_doctor(args, out=None) -> int:
     """Print the report; exit status 0 when graph pictures can be drawn, 1 when they cannot."""
     import autograd_lite
 
+    out = sys.stdout if out is None else out
     todo = []
     w = 15
 

@@ -32,7 +32,7 @@ def parse_input(spec: str) -> tuple[str, tuple[int, ...]]:
         raise InvalidArgumentError(
             f"--input {spec!r}: {name!r} is the name of a function; choose another name"
         )
-    text = dims.strip().strip("()[]").strip()
+    text = dims.strip().strip("()[]").strip().rstrip(",")  # "(3,)" is the shape (3,)
     shape = []
     if text:
         for part in text.split(","):
@@ -63,17 +63,25 @@ def parse_inputs(specs) -> dict[str, tuple[int, ...]]:
     return shapes
 
 
-def make_inputs(shapes: dict, seed: int) -> dict[str, Tensor]:
-    """One named float64 Tensor of standard-normal values per input, drawn in the order given."""
+def make_inputs(shapes: dict, seed: int, uniform=None) -> dict[str, Tensor]:
+    """One named float64 Tensor per input, drawn in the order given: standard normal, or
+    uniform on ``[low, high)`` when ``uniform=(low, high)``."""
     rng = np.random.default_rng(seed)
-    return {name: Tensor(rng.standard_normal(shape), name=name) for name, shape in shapes.items()}
+    if uniform is None:
+        draw = rng.standard_normal
+    else:
+        low, high = uniform
+        if not low < high:
+            raise InvalidArgumentError(f"--uniform: LOW must be below HIGH, got {low:g} {high:g}")
+        draw = lambda shape: rng.uniform(low, high, shape)  # noqa: E731
+    return {name: Tensor(draw(shape), name=name) for name, shape in shapes.items()}
 
 
-def build(expression: str, input_specs, seed: int):
+def build(expression: str, input_specs, seed: int, uniform=None):
     """Parse and evaluate the expression; returns (Expression, inputs dict, result Tensor)."""
     shapes = parse_inputs(input_specs)
     expr = Expression(expression, shapes)
-    inputs = make_inputs(shapes, seed)
+    inputs = make_inputs(shapes, seed, uniform)
     result = expr.evaluate(inputs)
     if not isinstance(result, Tensor) or not _depends_on_inputs(result):
         raise ExpressionError(
@@ -87,11 +95,12 @@ def _depends_on_inputs(result: Tensor) -> bool:
     return result.requires_grad
 
 
-def run_graph(args, out=sys.stdout) -> int:
+def run_graph(args, out=None) -> int:
     """The ``graph`` command."""
     from ..viz import render, to_dot
 
-    _, _, result = build(args.expression, args.input, args.seed)
+    out = sys.stdout if out is None else out
+    _, _, result = build(args.expression, args.input, args.seed, args.uniform)
     note = None
     if args.grads:
         if result.data.size == 1:
@@ -116,11 +125,12 @@ def run_graph(args, out=sys.stdout) -> int:
     return 0
 
 
-def run_check(args, out=sys.stdout) -> int:
+def run_check(args, out=None) -> int:
     """The ``check`` command: exit status 0 when every input passes, 1 when one fails."""
     from ..gradcheck import gradcheck
 
-    expr, inputs, _ = build(args.expression, args.input, args.seed)
+    out = sys.stdout if out is None else out
+    expr, inputs, _ = build(args.expression, args.input, args.seed, args.uniform)
     names = list(inputs)
 
     def f(*tensors):

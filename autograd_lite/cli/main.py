@@ -45,6 +45,7 @@ expressions:
 inputs:
   --input NAME=SHAPE makes a float64 tensor of that shape with standard-normal values
   drawn from --seed, e.g. --input x=2,3 (a 2x3 matrix), --input b=4, --input s= (scalar).
+  --uniform LOW HIGH draws them from [LOW, HIGH) instead (keep log and ** away from 0).
 """
 
 
@@ -112,6 +113,7 @@ examples:
   {PROG} check "sigmoid(x @ W).sum()" --input x=4,3 --input W=3,2
   {PROG} check "softmax_with_loss(x @ W, [0, 2, 1, 1])" --input x=4,3 --input W=3,3
   {PROG} check "tanh(x) * y" --input x=5 --input y=5 --mode fast
+  {PROG} check "log(x).sum()" --input x=3 --uniform 0.5 2
 """)
     _add_expression_arguments(check)
     check.add_argument("--eps", type=_positive_float, default=1e-6,
@@ -138,6 +140,9 @@ def _add_expression_arguments(parser) -> None:
                         help="an input and its shape, e.g. x=2,3 (repeat for each input)")
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the random input values (default 0)")
+    parser.add_argument("--uniform", nargs=2, type=_float, metavar=("LOW", "HIGH"), default=None,
+                        help="draw the inputs uniformly from [LOW, HIGH) instead of a standard "
+                             "normal (e.g. --uniform 0.5 2 for log)")
 
 
 def _positive_float(text: str) -> float:
@@ -156,9 +161,12 @@ def _nonnegative_float(text: str) -> float:
 
 def _float(text: str) -> float:
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
 
 
 def _version() -> str:

@@ -178,11 +178,13 @@ def load_dataset(spec, seed: int):
 
 
 # ----- the run ---------------------------------------------------------------------------
-def run_train(args, out=sys.stdout) -> int:
+def run_train(args, out=None) -> int:
+    """The ``train`` command (the folder's files are listed at the end)."""
     import autograd_lite as ag
 
     from ..serialization import save_arrays
 
+    out = sys.stdout if out is None else out
     def say(text=""):
         print(text, file=out, flush=True)
 
