@@ -1,4 +1,9 @@
-"""The book's chapter 6 experiments, on the bundled digits data, with ``ag.nn`` and ``ag.optim``.
+"""The book's chapter 6 experiments with the book's own API (``ag.book``) on the bundled digits.
+
+The networks are ``ag.book.MultiLayerNet`` / ``MultiLayerNetExtend`` and the optimizers the
+book's ``SGD``, ``Momentum``, ``AdaGrad``, ``RMSprop`` and ``Adam`` (``update(params, grads)``),
+so each loop reads like the book's scripts; ``network.gradient`` backpropagates through the
+autograd_lite graph instead of the book's layer objects.
 
 - ``optimizers``: SGD, Momentum, AdaGrad, RMSprop and Adam (the book's default learning rates)
   walking down f(x, y) = x^2 / 20 + y^2 from (-7, 2), then training the same 4x100 ReLU network.
@@ -29,6 +34,8 @@ OPTIMIZERS = {"SGD": 0.01, "Momentum": 0.01, "AdaGrad": 0.01, "RMSprop": 0.01, "
 PATH_LRS = {"SGD": 0.95, "Momentum": 0.1, "AdaGrad": 1.5, "RMSprop": 0.1, "Adam": 0.3}
 #: the book uses 0.01 over 200 epochs on MNIST; digits are easier, 0.05 over 100 epochs suffices
 REGULARIZATION_LR = 0.05
+#: the options only MultiLayerNetExtend takes
+EXTEND_OPTIONS = {"use_batchnorm", "use_dropout", "dropout_ration"}
 #: minibatch steps of the loss-curve experiments (the book runs 2,000 on MNIST)
 ITERATIONS = 1000
 
@@ -38,51 +45,35 @@ def load_data(seed: int):
     return x_train.astype(np.float64), t_train, x_test.astype(np.float64), t_test
 
 
-def accuracy(model, x, t) -> float:
-    model.eval()
-    with ag.no_grad():
-        acc = float(np.mean(model(x).data.argmax(axis=1) == t))
-    model.train()
-    return acc
-
-
-def weight_penalty(model, lam: float):
-    """The book's weight decay: 0.5 * lambda * sum of W^2 over every Affine weight."""
-    return sum(0.5 * lam * (p * p).sum() for n, p in model.named_parameters() if n.endswith(".W"))
-
-
-def step(model, opt, x, t, lam: float = 0.0) -> float:
-    loss = ag.softmax_with_loss(model(x), t)
-    if lam:
-        loss = loss + weight_penalty(model, lam)
-    opt.zero_grad()
-    loss.backward()
-    opt.step()
-    return loss.item()
-
-
-def train_iterations(model, opt, data, iterations: int, batch_size: int, rng) -> np.ndarray:
-    """The book's loop: random minibatches drawn with replacement; the loss of every step."""
+def train_iterations(network, optimizer, data, iterations: int, batch_size: int, rng):
+    """The book's loop: a random minibatch (with replacement), gradient, update, batch loss."""
     x, t = data[0], data[1]
     losses = np.empty(iterations)
     for i in range(iterations):
-        idx = rng.choice(len(x), batch_size)
-        losses[i] = step(model, opt, x[idx], t[idx])
+        batch = rng.choice(len(x), batch_size)
+        grads = network.gradient(x[batch], t[batch])
+        optimizer.update(network.params, grads)
+        losses[i] = network.loss(x[batch], t[batch])
     return losses
 
 
-def train_epochs(model, opt, data, epochs: int, batch_size: int, rng, lam: float = 0.0) -> dict:
-    """Epochs over a shuffled training set; accuracy before training and after each epoch.
+def train_epochs(network, optimizer, data, epochs: int, batch_size: int, rng) -> dict:
+    """The users' batch-norm loop: random minibatches, accuracy at the start of every epoch.
 
-    ``data`` is ``(x, t)`` or ``(x, t, x_test, t_test)``; the result has "train" (and "test").
+    ``data`` is ``(x, t)`` or ``(x, t, x_test, t_test)``; the result has "train" (and "test"),
+    ``epochs + 1`` values each (before training, then after each epoch).
     """
     parts = {"train": data[:2]} if len(data) == 2 else {"train": data[:2], "test": data[2:]}
-    curves = {name: [accuracy(model, *xt)] for name, xt in parts.items()}
-    for _ in range(epochs):
-        for xb, tb in ag.data.batches(data[0], data[1], batch_size, rng=rng):
-            step(model, opt, xb, tb, lam)
-        for name, xt in parts.items():
-            curves[name].append(accuracy(model, *xt))
+    curves = {name: [] for name in parts}
+    iter_per_epoch = max(len(data[0]) // batch_size, 1)
+    for i in range(epochs * iter_per_epoch + 1):
+        if i % iter_per_epoch == 0:
+            for name, (x, t) in parts.items():
+                curves[name].append(network.accuracy(x, t))
+        if i == epochs * iter_per_epoch:
+            break
+        batch = rng.choice(len(data[0]), batch_size)
+        optimizer.update(network.params, network.gradient(data[0][batch], data[1][batch]))
     return {name: np.array(curve) for name, curve in curves.items()}
 
 
@@ -104,20 +95,30 @@ def style_loss_axes(ax, title: str, ymax: float):
 
 # ----- optimizers ------------------------------------------------------------------------------
 def optimizer_paths(steps: int) -> dict:
-    """Each optimizer's path on f(x, y) = x^2/20 + y^2; the gradient comes from backward()."""
+    """Each book optimizer's path on f(x, y) = x^2/20 + y^2 (the book's figure 6-8 setup);
+    the gradient comes from backward() instead of the hand-written df/dx, df/dy."""
     paths = {}
     for name, lr in PATH_LRS.items():
-        x, y = ag.Tensor(-7.0, name="x"), ag.Tensor(2.0, name="y")
-        opt = getattr(ag.optim, name)([x, y], lr=lr)
-        path = [(x.item(), y.item())]
+        params = {"x": np.array(-7.0), "y": np.array(2.0)}
+        optimizer = getattr(ag.book, name)(lr=lr)
+        path = [(float(params["x"]), float(params["y"]))]
         for _ in range(steps):
-            f = x * x / 20.0 + y * y
-            opt.zero_grad()
-            f.backward()
-            opt.step()
-            path.append((x.item(), y.item()))
+            x, y = ag.Tensor(params["x"], name="x"), ag.Tensor(params["y"], name="y")
+            (x * x / 20.0 + y * y).backward()
+            optimizer.update(params, {"x": x.grad, "y": y.grad})
+            path.append((float(params["x"]), float(params["y"])))
         paths[name] = np.array(path)
     return paths
+
+
+def multi_layer_net(hidden: int, rng, **options):
+    """The book's MultiLayerNet(Extend) for the 64-pixel digits, ``hidden`` layers of 100."""
+    book_class = (
+        ag.book.MultiLayerNetExtend if EXTEND_OPTIONS & set(options) else ag.book.MultiLayerNet
+    )
+    return book_class(
+        input_size=64, hidden_size_list=[100] * hidden, output_size=10, rng=rng, **options
+    )
 
 
 def part_optimizers(data, folder, rng, tiny: bool) -> dict:
@@ -126,9 +127,10 @@ def part_optimizers(data, folder, rng, tiny: bool) -> dict:
     iterations = 40 if tiny else ITERATIONS
     losses = {}
     for name, lr in OPTIMIZERS.items():
-        model = ag.nn.MLP([64, 100, 100, 100, 100, 10], rng=rng)
-        opt = getattr(ag.optim, name)(model.parameters(), lr=lr)
-        losses[name] = train_iterations(model, opt, data, iterations, 128, rng)
+        network = multi_layer_net(4, rng)
+        losses[name] = train_iterations(
+            network, getattr(ag.book, name)(lr=lr), data, iterations, 128, rng
+        )
     print(
         f"{'optimizer':>10} {'lr':>6} {'end of path (x, y)':>20} {'loss, first 20':>15} "
         f"{'loss, last 20':>14}"
@@ -175,7 +177,7 @@ def activations(x, activation: str, init, rng, layers: int = 5, nodes: int = 100
     outs, a = [], x
     with ag.no_grad():
         for _ in range(layers):
-            W = ag.nn.init.normal_weight(a.shape[1], nodes, init, rng)
+            W = ag.nn.init.normal_weight(a.shape[1], nodes, init, rng)  # std, "xavier", "he"
             z = ag.matmul(a, W)
             a = (ag.sigmoid(z) if activation == "sigmoid" else ag.relu(z)).data
             outs.append(a)
@@ -232,11 +234,9 @@ def part_init(data, folder, rng, tiny: bool) -> dict:
 
     iterations = 40 if tiny else ITERATIONS
     losses = {}
-    for label, init in (("std 0.01", 0.01), ("Xavier", "xavier"), ("He", "he")):
-        model = ag.nn.MLP([64, 100, 100, 100, 100, 10], init=init, rng=rng)
-        losses[label] = train_iterations(
-            model, ag.optim.SGD(model.parameters(), lr=0.01), data, iterations, 128, rng
-        )
+    for label, init in (("std 0.01", 0.01), ("Xavier", "sigmoid"), ("He", "relu")):
+        network = multi_layer_net(4, rng, weight_init_std=init)
+        losses[label] = train_iterations(network, ag.book.SGD(lr=0.01), data, iterations, 128, rng)
         print(
             f"ReLU network, init {label:>8}: loss {losses[label][:20].mean():.4f} -> "
             f"{losses[label][-20:].mean():.4f}"
@@ -260,11 +260,12 @@ def part_batchnorm(data, folder, rng, tiny: bool) -> dict:
     for scale in scales:
         runs = {}
         for bn in (True, False):
-            model = ag.nn.MLP([64] + [100] * 5 + [10], init=float(scale), batchnorm=bn, rng=rng)
-            opt = ag.optim.SGD(model.parameters(), lr=0.01)
+            network = multi_layer_net(5, rng, weight_init_std=float(scale), use_batchnorm=bn)
             # without BatchNorm, std 1 makes the logits overflow: that run diverges (NaN)
             with np.errstate(over="ignore", invalid="ignore"):
-                runs[bn] = train_epochs(model, opt, (x, t), epochs, 100, rng)["train"]
+                runs[bn] = train_epochs(network, ag.book.SGD(lr=0.01), (x, t), epochs, 100, rng)[
+                    "train"
+                ]
         curves[float(scale)] = runs
         print(f"{scale:>11.5f} {runs[False][-1]:>23.1%} {runs[True][-1]:>15.1%}")
 
@@ -296,19 +297,31 @@ def part_regularization(data, folder, rng, tiny: bool) -> dict:
     heading("Overfitting on 300 training images; weight decay and dropout")
     small = (data[0][:300], data[1][:300], data[2], data[3])
     epochs = 3 if tiny else 100
-    sizes = [64] + [100] * 6 + [10]
-    setups = {  # name -> (MLP options, weight-decay lambda)
-        "no regularisation": ({}, 0.0),
-        "weight decay λ = 0.01": ({}, 0.01),
-        "weight decay λ = 0.1 (book)": ({}, 0.1),
-        "dropout 0.1": ({"dropout": 0.1}, 0.0),
+    setups = {  # name -> the network's options
+        "no regularisation": {},
+        "weight decay λ = 0.01": {"weight_decay_lambda": 0.01},
+        "weight decay λ = 0.1 (book)": {"weight_decay_lambda": 0.1},
+        "dropout 0.1": {"use_dropout": True, "dropout_ration": 0.1},
     }
     results = {}
     print(f"{'setup':>28} {'train acc':>10} {'test acc':>9} {'gap':>6}")
-    for name, (options, lam) in setups.items():
-        model = ag.nn.MLP(sizes, rng=rng, **options)
-        opt = ag.optim.SGD(model.parameters(), lr=REGULARIZATION_LR)
-        results[name] = train_epochs(model, opt, small, epochs, 100, rng, lam=lam)
+    for name, options in setups.items():
+        network = multi_layer_net(6, rng, **options)
+        trainer = ag.book.Trainer(
+            network,
+            *small,
+            epochs=epochs,
+            mini_batch_size=100,
+            optimizer="SGD",
+            optimizer_param={"lr": REGULARIZATION_LR},
+            verbose=False,
+            rng=rng,
+        )
+        trainer.train()  # records accuracy at the start of each epoch; add the final one
+        results[name] = {
+            "train": np.array([*trainer.train_acc_list, network.accuracy(*small[:2])]),
+            "test": np.array([*trainer.test_acc_list, network.accuracy(*small[2:])]),
+        }
         tr, te = results[name]["train"][-1], results[name]["test"][-1]
         print(f"{name:>28} {tr:>10.1%} {te:>9.1%} {tr - te:>6.1%}")
     fig, axes = plt.subplots(1, len(setups), figsize=(3.4 * len(setups), 3.6), sharey=True)
