@@ -90,9 +90,17 @@ def fit(
     for name, value in (("shuffle", shuffle), ("verbose", verbose)):
         if not isinstance(value, (bool, np.bool_)):
             raise InvalidArgumentError(f"fit: {name} must be True or False, got {value!r}")
-    _probe(model, loss_fn, loss_name, x, t, "train")
-    if test_pair is not None:
-        _probe(model, loss_fn, loss_name, *test_pair, "test")
+    if progress not in (None, True, False):
+        raise InvalidArgumentError(f"fit: progress must be None, True or False, got {progress!r}")
+    was_training = getattr(model, "training", None)
+    try:
+        _probe(model, loss_fn, loss_name, x, t, "train")
+        if test_pair is not None:
+            _probe(model, loss_fn, loss_name, *test_pair, "test")
+    except Exception:
+        if was_training:  # the probe switched to eval mode; a failed call changes nothing
+            _set_mode(model, train=True)
+        raise
     steps = math.ceil(x.shape[0] / batch_size)
     bar = _progress_bar(progress, epochs * steps)
     history = History(has_test=test_pair is not None)
@@ -111,10 +119,12 @@ def fit(
                 if bar is not None:
                     bar.set_postfix_str(f"epoch {epoch}/{epochs} loss {value:.4f}", refresh=False)
                     bar.update(1)
-            train_loss, train_acc = evaluate(model, x, t, loss, batch_size, _measure_loss=False)
+            _, train_acc = _measure(model, x, t, loss_fn, loss_name, batch_size, False)
             test_loss = test_acc = None
             if test_pair is not None:
-                test_loss, test_acc = evaluate(model, *test_pair, loss, batch_size)
+                test_loss, test_acc = _measure(
+                    model, *test_pair, loss_fn, loss_name, batch_size, True
+                )
             history.record(
                 epoch,
                 total / x.shape[0],
@@ -138,27 +148,30 @@ def fit(
     return history
 
 
-def evaluate(
-    model, x, t, loss="softmax_with_loss", batch_size: int = 1000, *, _measure_loss: bool = True
-):
+def evaluate(model, x, t, loss="softmax_with_loss", batch_size: int = 1000):
     """``(mean loss, accuracy)`` of ``model`` on ``(x, t)``, in eval mode, without a graph.
 
     The loss is averaged over batches of ``batch_size`` weighted by their size. The accuracy is
     None when the outputs and labels are not a classification (see ``accuracy``).
     """
     loss_fn, loss_name = _loss_function(loss)
+    x, t = np.asarray(x), np.asarray(t)
+    return _measure(model, x, t, loss_fn, loss_name, batch_size, True)
+
+
+def _measure(model, x, t, loss_fn, loss_name, batch_size, with_loss: bool):
     _set_mode(model, train=False)
     total_loss, correct, counted = 0.0, 0, True
-    n = x.shape[0]
     with no_grad():
         for xb, tb in batches(x, t, batch_size, shuffle=False):
             y = model(Tensor(xb, requires_grad=False))
-            if _measure_loss:
+            if with_loss:
                 total_loss += float(loss_fn(y, _fit_labels(tb, y, loss_name)).item()) * len(xb)
             hits = _correct(_data(y), tb)
             counted = counted and hits is not None
             correct += hits or 0
-    return (total_loss / n if _measure_loss else None), (correct / n if counted else None)
+    n = x.shape[0]
+    return (total_loss / n if with_loss else None), (correct / n if counted else None)
 
 
 def accuracy(y, t) -> float | None:
@@ -337,8 +350,6 @@ def _progress_bar(progress, total: int):
             return None
     elif progress is True:
         tqdm = require("tqdm.auto", "fit(progress=True)", InvalidArgumentError).tqdm
-    elif progress is False:
-        return None
     else:
-        raise InvalidArgumentError(f"fit: progress must be None, True or False, got {progress!r}")
+        return None
     return tqdm(total=total, file=sys.stderr, unit="batch", desc="fit", dynamic_ncols=True)

@@ -332,6 +332,7 @@ def test_bad_input_raises_first_and_changes_nothing(case):
     with pytest.raises(error, match=pattern):
         ag.fit(**kwargs)
     assert_same_state(model, state)
+    assert model.training  # still in training mode, as before the call
     assert all(p.grad is None for p in model.parameters())
     for a, c in zip(arrays, copies):
         np.testing.assert_array_equal(a, c)
