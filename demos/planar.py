@@ -91,7 +91,9 @@ def plot_boundaries(runs: list[dict], X, Y, path):
     """One panel per model: the predicted class as background, the data points on top."""
     cols = 4
     rows = -(-len(runs) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.3 * cols, 3.6 * rows), squeeze=False)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(3.3 * cols, 3.5 * rows), squeeze=False, layout="constrained"
+    )
     pad = 0.5
     xs = np.linspace(X[0].min() - pad, X[0].max() + pad, 250)
     ys = np.linspace(X[1].min() - pad, X[1].max() + pad, 250)
@@ -115,11 +117,10 @@ def plot_boundaries(runs: list[dict], X, Y, path):
         plt.Line2D([], [], marker="o", linestyle="", color=COLORS[f"class{k}"], label=f"class {k}")
         for k in (0, 1)
     ]
-    fig.legend(handles=handles, loc="lower center", ncols=2, bbox_to_anchor=(0.5, -0.02))
+    fig.legend(handles=handles, loc="outside lower center", ncols=2)
     fig.suptitle(
         "Planar data: decision boundary for each hidden-layer size (tanh, sigmoid)", fontsize=13
     )
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
     return save(fig, path)
 
 
