@@ -35,6 +35,7 @@ SCALE_FLOOR = 0.1        # added to each feature's std, so near-constant pixels 
 CHECK_BATCH = 3          # examples in the gradient check (the book uses 3)
 GRAPH_BATCH = 4          # examples in the graph picture
 FULL_CHECK_LIMIT = 30_000  # parameters up to which every element is checked
+COLLAPSE_ABOVE = 9       # layers up to which the graph shows every node (else one box per layer)
 FILES = {
     "curves": "learning_curves.png",
     "graph": "graph.png",
@@ -327,8 +328,9 @@ def _draw_graph(ag, model, x, t, path: Path, args) -> str:
     loss = ag.softmax_with_loss(logits, labels)
     loss.name = "loss"
     loss.backward(retain_graph=True)
-    deep = len(args.hidden) > 3
-    title = (f"the loss of {len(x)} test examples after training, with every gradient "
+    deep = len(model) > COLLAPSE_ABOVE
+    shown = "one box per layer" if deep else "with every gradient"
+    title = (f"the loss of {len(x)} test examples after training, {shown} "
              f"(labels {', '.join(map(str, t))})")
     return str(ag.render(loss, path, values=True, grads=True, rankdir="TB",
                          collapse="layer" if deep else None, title=title))
