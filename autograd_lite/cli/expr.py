@@ -169,13 +169,13 @@ class Expression:
                     f"{node.id}=SHAPE (inputs given: {given})",
                     node,
                 )
-        elif isinstance(node, ast.BinOp):
+        elif isinstance(node, ast.BinOp):  # left to right, so the first problem is reported
+            self._check_expr(node.left, depth + 1)
             if type(node.op) not in _BINARY:
                 raise self.error(
                     f"the operator {_op_symbol(node)} is not allowed (allowed: + - * / ** @)",
                     node, span=self._operator_span(node),
                 )
-            self._check_expr(node.left, depth + 1)
             self._check_expr(node.right, depth + 1)
         elif isinstance(node, ast.UnaryOp):
             if type(node.op) not in _UNARY:
@@ -221,6 +221,7 @@ class Expression:
             )
 
     def _check_attribute(self, node: ast.Attribute, depth: int, called: bool) -> None:
+        self._check_expr(node.value, depth + 1)  # the receiver comes first in the text
         span = self._attr_span(node)
         if node.attr in METHODS:
             if not called:
@@ -235,7 +236,6 @@ class Expression:
             raise self.error(
                 f"the attribute .{node.attr} is not allowed (allowed: {allowed})", span=span
             )
-        self._check_expr(node.value, depth + 1)
 
     def _operator_span(self, node: ast.BinOp):
         """Where the operator of ``node`` is: the text between its two operands, stripped."""
