@@ -296,7 +296,7 @@ def part_batchnorm(data, folder, rng, tiny: bool) -> dict:
 def part_regularization(data, folder, rng, tiny: bool) -> dict:
     heading("Overfitting on 300 training images; weight decay and dropout")
     small = (data[0][:300], data[1][:300], data[2], data[3])
-    epochs = 3 if tiny else 150
+    epochs = 10 if tiny else 150
     setups = {  # name -> the network's options
         "no regularisation": {},
         "weight decay λ = 0.01": {"weight_decay_lambda": 0.01},

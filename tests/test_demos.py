@@ -155,8 +155,8 @@ def test_chapter6_batchnorm_and_regularization_curves(tmp_path):
     regs = results["regularization"]["curves"]
     assert len(regs) == 4
     for name, c in regs.items():
-        assert c["train"].shape == c["test"].shape == (4,), name
-        assert c["train"][-1] > c["train"][0], f"{name}: training accuracy did not rise"
+        assert c["train"].shape == c["test"].shape == (11,), name  # 10 tiny epochs + start
+        assert c["train"][-1] > c["train"][0] + 0.1, f"{name}: training accuracy did not rise"
     for part in results.values():
         for figure in part["figures"]:
             assert_png(figure)
