@@ -73,7 +73,7 @@ def check_backends() -> list[tuple[str, bool, str]]:
             try:
                 data = backend(source, "png")
                 path.write_bytes(data)
-            except ImportError as e:
+            except (ImportError, FileNotFoundError) as e:
                 results.append((name, False, f"not installed ({e})"))
                 continue
             except Exception as e:  # report every failure of a backend in the same way
@@ -161,7 +161,8 @@ def run_doctor(args, out=None) -> int:
     say("Graph rendering (a tiny graph drawn to a temporary PNG with each backend)")
     results = check_backends()
     for name, works, detail in results:
-        say(f"  {name:<{w}} {'works' if works else 'fails'}: {detail}")
+        state = "works" if works else ("-" if detail.startswith("not installed") else "fails")
+        say(f"  {name:<{w}} {state}: {detail}" if state != "-" else f"  {name:<{w}} {detail}")
     working = [name for name, works, _ in results if works]
     if working:
         say(f"  -> ag.render uses: {working[0]}")

@@ -238,6 +238,7 @@ def run_train(args, out=None) -> int:
         graph_x, graph_t = _small_batch(x_test, t_test, GRAPH_BATCH, n_classes)
         paths["graph"] = _draw_graph(ag, model, graph_x, graph_t, folder / FILES["graph"], args)
         check_x, check_t = _small_batch(x_test, t_test, CHECK_BATCH, n_classes)
+        say(f"checking the gradient of every parameter numerically ({n_params:,} values) ...")
         check_start = time.perf_counter()
         with _one_blas_thread():
             report, text = gradient_check(ag, model, check_x, check_t, args.seed)
