@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: $(VENV)/.installed
-	$(PY) demos/quickstart.py
+	$(VENV)/bin/autograd-lite train --out out
 
 test: $(VENV)/.installed
 	$(PY) -m pytest
