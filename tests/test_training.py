@@ -336,3 +336,21 @@ def test_bad_input_raises_first_and_changes_nothing(case):
     assert all(p.grad is None for p in model.parameters())
     for a, c in zip(arrays, copies):
         np.testing.assert_array_equal(a, c)
+
+
+def test_without_shuffling_the_run_needs_no_rng():
+    x, t = xor_data()
+    runs = []
+    for _ in range(2):
+        model = mlp([2, 8, 2], seed=1)
+        runs.append(
+            ag.fit(
+                model,
+                ag.optim.SGD(model.parameters(), lr=0.1),
+                (x, t),
+                epochs=2,
+                batch_size=64,
+                shuffle=False,
+            ).step_loss
+        )
+    assert runs[0] == runs[1] and len(runs[0]) == 8
