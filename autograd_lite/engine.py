@@ -1,4 +1,4 @@
-"""The backward pass: iterative topological order, the chain rule, unbroadcast, shape checks.
+"""The backward pass: newest node first, the chain rule, unbroadcast, shape checks.
 
 The graph is made of tensors and nodes. A tensor made by an op holds its ``Node``; the node holds
 the op, its inputs (tensors, or plain arrays for constants), the residuals ``saved`` and which
@@ -8,6 +8,9 @@ cycles and is freed by reference counting the moment the last tensor goes out of
 
 from __future__ import annotations
 
+import heapq
+import itertools
+
 import numpy as np
 
 from .errors import AnomalyError, BackwardError, ShapeError
@@ -16,14 +19,19 @@ from .modes import ANOMALY
 #: ``node.saved`` after a backward pass without ``retain_graph``: the residuals are released.
 FREED = object()
 
+#: Numbers the nodes in the order they are recorded: a node is always numbered after the nodes
+#: that made its inputs, which is the order the backward pass needs (newest first).
+_SEQUENCE = itertools.count()
+
 
 class Node:
     """How a tensor was made: ``op`` applied to ``inputs`` with keyword ``params``.
 
     ``inputs`` holds Tensors, and plain ``numpy.ndarray`` for constants (data, labels, numbers).
+    ``seq`` is the node's recording number (larger = recorded later).
     """
 
-    __slots__ = ("op", "inputs", "params", "saved", "needs", "scope")
+    __slots__ = ("op", "inputs", "params", "saved", "needs", "scope", "seq")
 
     def __init__(self, op, inputs, params, saved, needs, scope):
         self.op = op
@@ -32,6 +40,7 @@ class Node:
         self.saved = saved
         self.needs = needs
         self.scope = scope
+        self.seq = next(_SEQUENCE)
 
     @property
     def label(self) -> str:
@@ -68,24 +77,29 @@ def topological_order(root) -> list:
     """Tensors that need a gradient and lead to ``root``, inputs before outputs.
 
     Iterative depth-first search with an explicit stack: a 100,000-node chain needs no recursion.
+    A tensor enters the order once all its inputs have; one reached again through another
+    path while it is still waiting on the stack is skipped when it comes up a second time.
     """
     order = []
-    visited = {id(root)}
+    done = set()
     # Two parallel stacks rather than one of (tensor, expanded) pairs: on a long chain the
     # stack holds every tensor at once, and 100,000 pair tuples would wake the garbage collector.
     stack = [root]
     expanded = [False]
     while stack:
         tensor = stack.pop()
+        inputs_done = expanded.pop()
+        if id(tensor) in done:
+            continue
         node = tensor._node
-        if expanded.pop() or node is None:  # its inputs are all in order already, or it has none
+        if inputs_done or node is None:
+            done.add(id(tensor))
             order.append(tensor)
             continue
         stack.append(tensor)
         expanded.append(True)
         for inp, need in zip(node.inputs, node.needs):
-            if need and id(inp) not in visited:
-                visited.add(id(inp))
+            if need and id(inp) not in done:
                 stack.append(inp)
                 expanded.append(False)
     return order
@@ -119,18 +133,22 @@ def backward(root, grad=None, retain_graph: bool = False) -> None:
                 f"backward: grad has shape {grad.shape}, but the output has shape {root.shape}"
             )
     anomaly = ANOMALY.get()
-    order = topological_order(root)
-    grads = {id(root): grad}
-    for tensor in reversed(order):
-        g = grads.pop(id(tensor), None)
-        if g is None:
-            continue
+    grads = {id(root): grad}  # tensor id -> its gradient, summed over the ops that used it
+    leaves = []
+    owned = set()  # ids of the arrays given to non-leaves as .grad
+    # Newest node first. Every op that used a tensor was recorded after the tensor was made,
+    # so when the tensor comes off this heap, all of them have passed their gradient back and
+    # its sum in ``grads`` is complete. (PyTorch's engine orders its work the same way.)
+    heap = []
+    _schedule(root, heap, leaves)
+    while heap:
+        tensor = heapq.heappop(heap)[2]
+        g = grads.pop(id(tensor))
         # Every tensor that needs a gradient keeps it: leaves for the optimizer, the others so
         # the graph picture can show gradients on every edge. Accumulation builds a new array.
         tensor.grad = g if tensor.grad is None else tensor.grad + g
+        owned.add(id(tensor.grad))
         node = tensor._node
-        if node is None:
-            continue
         op = node.op
         if node.saved is FREED:
             raise BackwardError(
@@ -156,8 +174,25 @@ def backward(root, grad=None, retain_graph: bool = False) -> None:
                 _check_finite(gi, f"{op.label}: the gradient for input {index}")
             key = id(inp)
             previous = grads.get(key)
-            grads[key] = gi if previous is None else previous + gi
-    _own_leaf_grads(order)
+            if previous is None:
+                grads[key] = gi
+                _schedule(inp, heap, leaves)
+            else:
+                grads[key] = previous + gi
+    for leaf in leaves:
+        g = grads.pop(id(leaf))
+        leaf.grad = g if leaf.grad is None else leaf.grad + g
+    _own_leaf_grads(leaves, owned)
+
+
+def _schedule(tensor, heap, leaves) -> None:
+    """Queue a tensor that just got its first gradient: op results on the heap (newest first,
+    ``id`` breaks no ties but keeps tensors from ever being compared), leaves to the end."""
+    node = tensor._node
+    if node is None:
+        leaves.append(tensor)
+    else:
+        heapq.heappush(heap, (-node.seq, id(tensor), tensor))
 
 
 def _raise_bad_return(op, node, input_grads):
@@ -182,17 +217,15 @@ def _conform(gi, data: np.ndarray, op_label: str, index: int) -> np.ndarray:
     return gi
 
 
-def _own_leaf_grads(order) -> None:
+def _own_leaf_grads(leaves, owned: set) -> None:
     """Give each leaf a gradient array of its own that it may write into.
 
     Ops may return views (Reshape, Sum) or the same array for two inputs (Add), and an
     optimizer that updates ``p.grad`` in place must not change another tensor's gradient.
+    ``owned`` holds the ids of the arrays the non-leaves kept.
     """
-    seen = {id(t.grad) for t in order if t._node is not None and t.grad is not None}
-    for tensor in order:
-        if tensor._node is not None or tensor.grad is None:
-            continue
-        g = tensor.grad
-        if g.base is not None or not g.flags.writeable or id(g) in seen:
-            g = tensor.grad = g.copy()
-        seen.add(id(g))
+    for leaf in leaves:
+        g = leaf.grad
+        if id(g) in owned or g.base is not None or not g.flags.writeable:
+            g = leaf.grad = g.copy()
+        owned.add(id(g))
