@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import chains, environment, gradchecks, pictures, report, training
+from . import chains, environment, gradchecks, harness, pictures, report, training
 
 SECTIONS = ("training", "per-node", "long-chains", "gradcheck", "pictures")
 RESULTS = Path(__file__).with_name("RESULTS.md")
@@ -40,6 +40,8 @@ def parse(argv):
                    "for a full run, none for --quick)")
     p.add_argument("--rounds", type=int, help="interleaved rounds for the medians")
     p.add_argument("--only", nargs="+", choices=SECTIONS, help="run only these sections")
+    p.add_argument("--malloc-as-is", action="store_true",
+                   help="leave glibc's malloc thresholds alone (see harness.keep_freed_memory)")
     args = p.parse_args(argv)
     args.quick = args.quick or os.environ.get("AUTOGRAD_LITE_BENCH_QUICK", "") not in ("", "0")
     if args.results is None and not args.quick:
@@ -54,6 +56,9 @@ def main(argv=None) -> int:
         sizes["rounds"] = args.rounds
     sections = args.only or SECTIONS
     env = environment.collect()
+    env["Allocator"] = (
+        "left as it is (--malloc-as-is)" if args.malloc_as_is else harness.keep_freed_memory()
+    )
     notes: list[str] = []
     out: list[str] = []
     results: dict = {}
