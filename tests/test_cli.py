@@ -296,3 +296,27 @@ def test_python_dash_m_runs_the_command():
     assert done.returncode == 2
     assert done.stderr.startswith("autograd-lite: error: expression: the attribute .__class__")
     assert "Traceback" not in done.stderr
+
+
+def test_values_given_on_the_command_line_give_the_books_apple_graph(tmp_path, capsys):
+    dot = tmp_path / "apple.dot"
+    status, _, err = run(capsys, "graph", "apple * num * tax", "--value", "apple=100",
+                         "--value", "num=2", "--value", "tax=1.1", "-o", str(dot),
+                         "--values", "--grads")
+    assert (status, err) == (0, "")
+    source = dot.read_text()
+    for text in (">apple<", ">100<", ">220<", "grad 2.2<", "grad 110<", "grad 200<"):
+        assert text in source
+
+
+def test_inputs_keep_the_order_given_and_names_are_unique(capsys):
+    status, out, _ = run(capsys, "check", "(x * y).sum()", "--value", "x=1,2,3", "-i", "y=3")
+    assert status == 0
+    rows = [line.split()[0] for line in out.splitlines() if line.startswith(("x ", "y "))]
+    assert rows == ["x", "y"]
+    status, _, err = run(capsys, "check", "x.sum()", "--value", "x=1,2", "-i", "x=2")
+    assert status == 2
+    assert "the input 'x' is given twice" in err
+    status, _, err = run(capsys, "check", "x.sum()", "--value", "x=1,a")
+    assert status == 2
+    assert "expected finite numbers" in err

@@ -15,23 +15,27 @@ from .expr import FUNCTIONS, Expression
 MAX_ELEMENTS = 1_000_000
 
 
-def parse_input(spec: str) -> tuple[str, tuple[int, ...]]:
-    """``"x=2,3"`` -> ``("x", (2, 3))``. ``"s="`` or ``"s=()"`` is a scalar input."""
-    name, sep, dims = spec.partition("=")
+def _split(option: str, spec: str, example: str) -> tuple[str, str]:
+    """``NAME=REST`` with a checked name."""
+    name, sep, rest = spec.partition("=")
     name = name.strip()
     if not sep:
-        raise InvalidArgumentError(
-            f"--input {spec!r}: expected NAME=SHAPE, like x=2,3 (or s= for a scalar)"
-        )
+        raise InvalidArgumentError(f"{option} {spec!r}: expected {example}")
     if not name.isidentifier() or keyword.iskeyword(name):
         raise InvalidArgumentError(
-            f"--input {spec!r}: the name {name!r} is not a valid name; use letters, digits and _"
-            ", starting with a letter (x, W1, b_out)"
+            f"{option} {spec!r}: the name {name!r} is not a valid name; use letters, digits "
+            "and _, starting with a letter (x, W1, b_out)"
         )
     if name in FUNCTIONS:
         raise InvalidArgumentError(
-            f"--input {spec!r}: {name!r} is the name of a function; choose another name"
+            f"{option} {spec!r}: {name!r} is the name of a function; choose another name"
         )
+    return name, rest
+
+
+def parse_input(spec: str) -> tuple[str, tuple[int, ...]]:
+    """``"x=2,3"`` -> ``("x", (2, 3))``. ``"s="`` or ``"s=()"`` is a scalar input."""
+    name, dims = _split("--input", spec, "NAME=SHAPE, like x=2,3 (or s= for a scalar)")
     text = dims.strip().strip("()[]").strip().rstrip(",")  # "(3,)" is the shape (3,)
     shape = []
     if text:
@@ -52,20 +56,40 @@ def parse_input(spec: str) -> tuple[str, tuple[int, ...]]:
     return name, tuple(shape)
 
 
-def parse_inputs(specs) -> dict[str, tuple[int, ...]]:
-    """The --input options as an ordered dict name -> shape; a name given twice is an error."""
-    shapes = {}
-    for spec in specs or ():
-        name, shape = parse_input(spec)
-        if name in shapes:
-            raise InvalidArgumentError(f"--input {spec!r}: the input {name!r} is given twice")
-        shapes[name] = shape
-    return shapes
+def parse_value(spec: str) -> tuple[str, np.ndarray]:
+    """``"apple=100"`` -> a scalar; ``"x=1,2,3"`` -> a vector of those numbers."""
+    name, text = _split("--value", spec, "NAME=NUMBER or NAME=N1,N2,..., like apple=100")
+    parts = [p.strip() for p in text.strip().strip("()[]").split(",")]
+    try:
+        numbers = [float(p) for p in parts]
+    except ValueError:
+        numbers = None
+    if not numbers or not np.isfinite(numbers).all():
+        raise InvalidArgumentError(
+            f"--value {spec!r}: expected finite numbers separated by commas, like apple=100 or "
+            "x=1,2.5,-3"
+        )
+    return name, np.array(numbers[0] if len(numbers) == 1 else numbers)
 
 
-def make_inputs(shapes: dict, seed: int, uniform=None) -> dict[str, Tensor]:
-    """One named float64 Tensor per input, drawn in the order given: standard normal, or
-    uniform on ``[low, high)`` when ``uniform=(low, high)``."""
+def parse_inputs(specs) -> dict:
+    """The --input and --value options, in the order given, as an ordered dict: name -> shape
+    tuple (random values) or ndarray (given values). ``specs`` holds ``("--input", "x=2,3")``
+    or ``("--value", "a=1")`` pairs (a bare string is an --input). A name given twice is an
+    error."""
+    inputs = {}
+    for item in specs or ():
+        option, spec = ("--input", item) if isinstance(item, str) else item
+        name, entry = (parse_input if option == "--input" else parse_value)(spec)
+        if name in inputs:
+            raise InvalidArgumentError(f"{option} {spec!r}: the input {name!r} is given twice")
+        inputs[name] = entry
+    return inputs
+
+
+def make_inputs(entries: dict, seed: int, uniform=None) -> dict[str, Tensor]:
+    """One named float64 Tensor per input, in the order given: the --value numbers, or values
+    drawn from a standard normal (uniform on ``[low, high)`` when ``uniform=(low, high)``)."""
     rng = np.random.default_rng(seed)
     if uniform is None:
         draw = rng.standard_normal
@@ -74,19 +98,22 @@ def make_inputs(shapes: dict, seed: int, uniform=None) -> dict[str, Tensor]:
         if not low < high:
             raise InvalidArgumentError(f"--uniform: LOW must be below HIGH, got {low:g} {high:g}")
         draw = lambda shape: rng.uniform(low, high, shape)  # noqa: E731
-    return {name: Tensor(draw(shape), name=name) for name, shape in shapes.items()}
+    return {
+        name: Tensor(entry if isinstance(entry, np.ndarray) else draw(entry), name=name)
+        for name, entry in entries.items()
+    }
 
 
 def build(expression: str, input_specs, seed: int, uniform=None):
     """Parse and evaluate the expression; returns (Expression, inputs dict, result Tensor)."""
-    shapes = parse_inputs(input_specs)
-    expr = Expression(expression, shapes)
-    inputs = make_inputs(shapes, seed, uniform)
+    entries = parse_inputs(input_specs)
+    expr = Expression(expression, entries)
+    inputs = make_inputs(entries, seed, uniform)
     result = expr.evaluate(inputs)
     if not isinstance(result, Tensor) or not _depends_on_inputs(result):
         raise ExpressionError(
             "expression: the result does not depend on any input, so it has no graph; use the "
-            "input names given with --input\n" + expr.pointer(expr.tree.body)
+            "input names given with --input or --value\n" + expr.pointer(expr.tree.body)
         )
     return expr, inputs, result
 
@@ -100,7 +127,7 @@ def run_graph(args, out=None) -> int:
     from ..viz import render, to_dot
 
     out = sys.stdout if out is None else out
-    _, _, result = build(args.expression, args.input, args.seed, args.uniform)
+    _, _, result = build(args.expression, args.inputs, args.seed, args.uniform)
     note = None
     if args.grads:
         if result.data.size == 1:
@@ -130,7 +157,7 @@ def run_check(args, out=None) -> int:
     from ..gradcheck import gradcheck
 
     out = sys.stdout if out is None else out
-    expr, inputs, _ = build(args.expression, args.input, args.seed, args.uniform)
+    expr, inputs, _ = build(args.expression, args.inputs, args.seed, args.uniform)
     names = list(inputs)
 
     def f(*tensors):

@@ -46,6 +46,7 @@ inputs:
   --input NAME=SHAPE makes a float64 tensor of that shape with standard-normal values
   drawn from --seed, e.g. --input x=2,3 (a 2x3 matrix), --input b=4, --input s= (scalar).
   --uniform LOW HIGH draws them from [LOW, HIGH) instead (keep log and ** away from 0).
+  --value NAME=NUMBERS gives the values yourself: --value apple=100, --value x=1,2,3.
 """
 
 
@@ -85,7 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXPRESSION_HELP + f"""
 examples:
   {PROG} graph "relu(x @ W + b).sum()" --input x=2,3 --input W=3,4 --input b=4 -o g.png --grads
-  {PROG} graph "a * b + c" --input a= --input b= --input c= -o apple.png --values --grads
+  {PROG} graph "apple * num * tax" --value apple=100 --value num=2 --value tax=1.1 \\
+      -o apple.png --values --grads
   {PROG} graph "softmax_with_loss(affine(x, W, b), [0, 2, 1])" --input x=3,4 \\
       --input W=4,3 --input b=3 -o loss.svg --values --grads
   {PROG} graph "tanh(x).sum()" --input x=3          (prints the DOT text)
@@ -136,13 +138,28 @@ examples:
 def _add_expression_arguments(parser) -> None:
     parser.add_argument("expression", metavar="EXPR",
                         help='the expression, quoted: "relu(x @ W + b).sum()"')
-    parser.add_argument("-i", "--input", action="append", default=[], metavar="NAME=SHAPE",
-                        help="an input and its shape, e.g. x=2,3 (repeat for each input)")
+    parser.add_argument("-i", "--input", action=_Tagged, dest="inputs", default=[],
+                        metavar="NAME=SHAPE",
+                        help="an input and its shape, e.g. x=2,3 (repeat for each input); its "
+                             "values are random")
+    parser.add_argument("-v", "--value", action=_Tagged, dest="inputs", default=[],
+                        metavar="NAME=NUMBERS",
+                        help="an input with given values: apple=100 (a scalar) or x=1,2,3")
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the random input values (default 0)")
     parser.add_argument("--uniform", nargs=2, type=_float, metavar=("LOW", "HIGH"), default=None,
                         help="draw the inputs uniformly from [LOW, HIGH) instead of a standard "
                              "normal (e.g. --uniform 0.5 2 for log)")
+
+
+class _Tagged(argparse.Action):
+    """Append ``(option, value)`` so --input and --value keep the order they were given in."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        items = list(getattr(namespace, self.dest, None) or [])
+        option = "--value" if option_string in ("-v", "--value") else "--input"
+        items.append((option, values))
+        setattr(namespace, self.dest, items)
 
 
 def _positive_float(text: str) -> float:
