@@ -70,7 +70,8 @@ class RefRMSprop:
         if self.h is None:
             self.h = {k: np.zeros_like(p) for k, p in params.items()}
         for k in params:
-            self.h[k] = self.h[k] * self.decay_rate + (1 - self.decay_rate) * grads[k] ** 2
+            self.h[k] = self.h[k] * self.decay_rate
+            self.h[k] = self.h[k] + (1 - self.decay_rate) * grads[k] * grads[k]
             params[k] = params[k] - self.lr * grads[k] / (np.sqrt(self.h[k]) + 1e-7)
 
 
@@ -132,7 +133,7 @@ def test_book_optimizer_matches_reference(name, custom):
         opt.update(ours, grads)
     for k in expected:
         assert ours[k] is arrays[k], f"{name} replaced params[{k!r}] instead of updating it"
-        np.testing.assert_allclose(ours[k], expected[k], rtol=1e-12, atol=1e-14)
+        np.testing.assert_array_equal(ours[k], expected[k])  # bit for bit
         assert not np.allclose(ours[k], params[k])
 
 
@@ -149,7 +150,7 @@ def test_tensor_optimizer_matches_reference(name, weight_decay):
             t.grad = grads[k].copy()
         opt.step()
     for k in expected:
-        np.testing.assert_allclose(tensors[k].data, expected[k], rtol=1e-12, atol=1e-14)
+        np.testing.assert_array_equal(tensors[k].data, expected[k])  # bit for bit
 
 
 def test_book_optimizer_defaults_are_the_books():

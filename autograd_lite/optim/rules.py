@@ -16,7 +16,9 @@ calling styles cannot drift apart. Each rule follows the book's ``common/optimiz
 ``weight_decay`` (0 by default, not in the book's optimizers) adds the L2 term before the rule:
 g <- g + weight_decay * p. The defaults are the book's; ``eps`` is the book's 1e-7.
 Every update writes into ``p`` and the state arrays in place, so a dict of arrays updated by
-a book optimizer is seen by anything that holds those arrays.
+a book optimizer is seen by anything that holds those arrays. Intermediate results go to
+scratch arrays kept in the state, in the formulas' order of evaluation: a step allocates no
+new arrays (fresh ~300 KB temporaries made the allocator page-fault on every step).
 """
 
 from __future__ import annotations
@@ -80,8 +82,12 @@ class SGDRule(Rule):
     def __init__(self, lr: float = 0.01, weight_decay: float = 0.0):
         super().__init__(lr, weight_decay)
 
+    def new_state(self, p):
+        return [np.empty_like(p)]  # scratch
+
     def rule(self, p, g, state):
-        p -= self.lr * g
+        (scratch,) = state
+        p -= np.multiply(g, self.lr, out=scratch)
 
 
 class MomentumRule(Rule):
@@ -92,12 +98,12 @@ class MomentumRule(Rule):
         self.momentum = _number(type(self).__name__, "momentum", momentum, 0.0, 1.0, False)
 
     def new_state(self, p):
-        return [np.zeros_like(p)]
+        return [np.zeros_like(p), np.empty_like(p)]  # v, scratch
 
     def rule(self, p, g, state):
-        (v,) = state
+        v, scratch = state
         v *= self.momentum
-        v -= self.lr * g
+        v -= np.multiply(g, self.lr, out=scratch)
         p += v
 
 
@@ -109,14 +115,24 @@ class NesterovRule(Rule):
         self.momentum = _number(type(self).__name__, "momentum", momentum, 0.0, 1.0, False)
 
     def new_state(self, p):
-        return [np.zeros_like(p)]
+        return [np.zeros_like(p), np.empty_like(p)]  # v, scratch
 
     def rule(self, p, g, state):
-        (v,) = state
-        p += self.momentum * self.momentum * v
-        p -= (1 + self.momentum) * self.lr * g
-        v *= self.momentum
-        v -= self.lr * g
+        v, scratch = state
+        m = self.momentum
+        p += np.multiply(v, m * m, out=scratch)
+        p -= np.multiply(g, (1 + m) * self.lr, out=scratch)
+        v *= m
+        v -= np.multiply(g, self.lr, out=scratch)
+
+
+def _step_by_root(p, g, h, lr, eps, a, b):
+    """p -= lr * g / (sqrt(h) + eps), evaluated in that order, in the scratch arrays a, b."""
+    np.sqrt(h, out=a)
+    a += eps
+    np.multiply(g, lr, out=b)
+    b /= a
+    p -= b
 
 
 class AdaGradRule(Rule):
@@ -127,12 +143,12 @@ class AdaGradRule(Rule):
         self.eps = _number(type(self).__name__, "eps", eps, 0.0)
 
     def new_state(self, p):
-        return [np.zeros_like(p)]
+        return [np.zeros_like(p), np.empty_like(p), np.empty_like(p)]  # h, scratch a, b
 
     def rule(self, p, g, state):
-        (h,) = state
-        h += g * g
-        p -= self.lr * g / (np.sqrt(h) + self.eps)
+        h, a, b = state
+        h += np.multiply(g, g, out=a)
+        _step_by_root(p, g, h, self.lr, self.eps, a, b)
 
 
 class RMSpropRule(Rule):
@@ -146,13 +162,15 @@ class RMSpropRule(Rule):
         self.eps = _number(name, "eps", eps, 0.0)
 
     def new_state(self, p):
-        return [np.zeros_like(p)]
+        return [np.zeros_like(p), np.empty_like(p), np.empty_like(p)]  # h, scratch a, b
 
     def rule(self, p, g, state):
-        (h,) = state
+        h, a, b = state
         h *= self.decay_rate
-        h += (1 - self.decay_rate) * g * g
-        p -= self.lr * g / (np.sqrt(h) + self.eps)
+        np.multiply(g, 1 - self.decay_rate, out=a)
+        a *= g
+        h += a
+        _step_by_root(p, g, h, self.lr, self.eps, a, b)
 
 
 class AdamRule(Rule):
@@ -169,7 +187,8 @@ class AdamRule(Rule):
         self._lr_t = 0.0
 
     def new_state(self, p):
-        return [np.zeros_like(p), np.zeros_like(p)]
+        # m, v, then two scratch arrays
+        return [np.zeros_like(p), np.zeros_like(p), np.empty_like(p), np.empty_like(p)]
 
     def begin_step(self):
         self.iter += 1
@@ -177,7 +196,12 @@ class AdamRule(Rule):
                       / (1.0 - self.beta1**self.iter))
 
     def rule(self, p, g, state):
-        m, v = state
-        m += (1 - self.beta1) * (g - m)
-        v += (1 - self.beta2) * (g**2 - v)
-        p -= self._lr_t * m / (np.sqrt(v) + self.eps)
+        m, v, a, b = state
+        np.subtract(g, m, out=a)  # m += (1 - beta1) (g - m)
+        a *= 1 - self.beta1
+        m += a
+        np.multiply(g, g, out=a)  # v += (1 - beta2) (g^2 - v)
+        a -= v
+        a *= 1 - self.beta2
+        v += a
+        _step_by_root(p, m, v, self._lr_t, self.eps, a, b)
