@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import autograd_lite as ag
 from autograd_lite import book
@@ -268,3 +270,49 @@ def test_tensor_step_with_a_wrong_gradient_shape_changes_nothing():
     with pytest.raises(ShapeError, match="b"):
         ag.optim.SGD([a, b]).step()
     np.testing.assert_array_equal(a.data, [1.0, 2.0])
+
+
+# ----- property: any hyperparameters, any shapes, both families, bit for bit ---------------
+
+_HYPER = {
+    "SGD": {"lr": st.floats(1e-4, 1.0)},
+    "Momentum": {"lr": st.floats(1e-4, 1.0), "momentum": st.floats(0.0, 0.99)},
+    "Nesterov": {"lr": st.floats(1e-4, 1.0), "momentum": st.floats(0.0, 0.99)},
+    "AdaGrad": {"lr": st.floats(1e-4, 1.0)},
+    "RMSprop": {"lr": st.floats(1e-4, 1.0), "decay_rate": st.floats(0.0, 0.999)},
+    "Adam": {"lr": st.floats(1e-5, 0.1), "beta1": st.floats(0.0, 0.99),
+             "beta2": st.floats(0.0, 0.9999)},
+}  # fmt: skip
+
+
+@st.composite
+def _cases(draw):
+    name = draw(st.sampled_from(sorted(_HYPER)))
+    hyper = {k: draw(s) for k, s in _HYPER[name].items()}
+    shapes = draw(st.lists(st.lists(st.integers(1, 4), min_size=0, max_size=3), min_size=1,
+                           max_size=3))
+    seed = draw(st.integers(0, 2**32 - 1))
+    steps = draw(st.integers(1, 5))
+    return name, hyper, [tuple(s) for s in shapes], seed, steps
+
+
+@given(_cases())
+def test_both_families_equal_the_books_formulas_for_any_hyperparameters(case):
+    name, hyper, shapes, seed, steps = case
+    rng = np.random.default_rng(seed)
+    params = {f"p{i}": rng.standard_normal(s) for i, s in enumerate(shapes)}
+    grad_steps = [{k: rng.standard_normal(p.shape) for k, p in params.items()}
+                  for _ in range(steps)]  # fmt: skip
+    expected = _run_reference(name, hyper, params, grad_steps)
+    dicts = {k: p.copy() for k, p in params.items()}
+    book_opt = getattr(book, name)(**hyper)
+    tensors = {k: ag.nn.Parameter(p) for k, p in params.items()}
+    tensor_opt = getattr(ag.optim, name)(tensors.values(), **hyper)
+    for grads in grad_steps:
+        book_opt.update(dicts, grads)
+        for k, t in tensors.items():
+            t.grad = grads[k]
+        tensor_opt.step()
+    for k in expected:
+        np.testing.assert_array_equal(dicts[k], expected[k])
+        np.testing.assert_array_equal(tensors[k].data, expected[k])
