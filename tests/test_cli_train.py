@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 
 import numpy as np
 import pytest
@@ -107,4 +108,15 @@ def test_two_layer_model_takes_one_hidden_size(capsys, tmp_path):
     err = capsys.readouterr().err
     assert status == 2
     assert "use --model mlp" in err
+    assert not (tmp_path / "weights.npz").exists()
+
+
+def test_without_matplotlib_train_stops_before_training(capsys, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    status = main(["train", "--out", str(tmp_path), "--epochs", "1", "--no-progress"])
+    captured = capsys.readouterr()
+    assert status == 2
+    assert "matplotlib" in captured.err
+    assert 'pip install "autograd-lite[demo]"' in captured.err
+    assert "epoch" not in captured.out
     assert not (tmp_path / "weights.npz").exists()

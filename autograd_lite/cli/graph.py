@@ -140,8 +140,6 @@ def run_graph(args, out=None) -> int:
             )
     options = {"values": args.values, "grads": args.grads, "rankdir": args.rankdir,
                "legend": args.legend}
-    if args.collapse:
-        options["collapse"] = "layer"
     if note:
         print(note, file=out)
     if args.output is None:

@@ -100,7 +100,6 @@ examples:
     graph.add_argument("--grads", action="store_true",
                        help="run backward on the result (the sum of it when it is not a scalar) "
                             "and show every gradient")
-    graph.add_argument("--collapse", action="store_true", help="draw each name scope as one box")
     graph.add_argument("--legend", action="store_true", help="add a key of the node styles")
     graph.add_argument("--rankdir", choices=("LR", "TB"), default="LR",
                        help="left-to-right (default) or top-to-bottom layout")

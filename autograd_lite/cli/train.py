@@ -22,7 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import DatasetError, InvalidArgumentError
+from ..errors import DatasetError, InvalidArgumentError, RenderError
+from ..extras import require
 
 DATASETS = ("digits", "mnist", "spiral", "planar")
 MODELS = ("two-layer", "mlp")
@@ -190,6 +191,8 @@ def run_train(args, out=None) -> int:
         print(text, file=out, flush=True)
 
     folder = _output_folder(args.out)
+    # the learning curves need matplotlib: say so before training, not after
+    require("matplotlib.figure", "autograd-lite train (its learning curves)", RenderError)
     if args.model == "two-layer" and len(args.hidden) != 1:
         raise InvalidArgumentError(
             f"--model two-layer has one hidden layer, but --hidden gives {len(args.hidden)} "
