@@ -8,13 +8,14 @@ arithmetic by hand (forward, keeping the outputs, then the chain rule backward) 
 from __future__ import annotations
 
 import gc
+import statistics
 import tracemalloc
 
 import numpy as np
 
 import autograd_lite as ag
 
-from .harness import Candidate, interleaved, time_once
+from .harness import Candidate, interleaved, single_calls, time_once
 
 SIZE = 8
 
@@ -72,7 +73,8 @@ def torch_forward_backward(nodes: int) -> None:
 
 
 def per_node(nodes: int, rounds: int, with_torch: bool, block_seconds: float = 0.02) -> dict:
-    """{system: (forward us/node, forward+backward us/node)}, interleaved."""
+    """{system: (forward us/node, forward+backward us/node)}, medians of interleaved rounds,
+    and {system: (...)} for the best round."""
     candidates = [
         Candidate("raw NumPy fwd", lambda: numpy_forward(nodes)),
         Candidate("raw NumPy fwd+bwd", lambda: numpy_forward_backward(nodes)),
@@ -86,16 +88,23 @@ def per_node(nodes: int, rounds: int, with_torch: bool, block_seconds: float = 0
         ]
     interleaved(candidates, rounds, block_seconds, warmup_blocks=1)
     medians = {c.name: c.median * 1e6 / nodes for c in candidates}
+    best = {c.name: min(c.times) * 1e6 / nodes for c in candidates}
+    return _pairs(medians), _pairs(best)
+
+
+def _pairs(times: dict) -> dict:
     out = {}
     for system in ("raw NumPy", "autograd_lite", "PyTorch"):
-        if f"{system} fwd" in medians:
-            out[system] = (medians[f"{system} fwd"], medians[f"{system} fwd+bwd"])
+        if f"{system} fwd" in times:
+            out[system] = (times[f"{system} fwd"], times[f"{system} fwd+bwd"])
     return out
 
 
 def long_chain(nodes: int, repeats: int, with_torch: bool) -> dict:
-    """Time (s) of forward+backward, and the peak traced memory per node (bytes)."""
-    result = {"seconds": time_once(lambda: ag_forward_backward(nodes), repeats)}
+    """Time (s) of forward+backward (median and best of ``repeats``), and the peak traced
+    memory per node (bytes)."""
+    times = single_calls(lambda: ag_forward_backward(nodes), repeats)
+    result = {"seconds": statistics.median(times), "best seconds": min(times)}
     if with_torch:
         result["torch seconds"] = time_once(lambda: torch_forward_backward(nodes), repeats)
     result["bytes per node"] = peak_bytes(lambda: ag_forward_backward(nodes)) / nodes

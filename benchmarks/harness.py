@@ -112,11 +112,16 @@ def interleaved(
     return candidates
 
 
-def time_once(run: Callable[[], object], repeats: int) -> float:
-    """Median wall time of ``repeats`` single calls (for work too long to loop in a block)."""
+def single_calls(run: Callable[[], object], repeats: int) -> list:
+    """Wall times of ``repeats`` single calls (for work too long to loop in a block)."""
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         run()
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return times
+
+
+def time_once(run: Callable[[], object], repeats: int) -> float:
+    """Median wall time of ``repeats`` single calls."""
+    return statistics.median(single_calls(run, repeats))
