@@ -6,6 +6,8 @@ import os
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import autograd_lite as ag
 from autograd_lite import nn
@@ -135,3 +137,34 @@ def test_training_continues_after_load(tmp_path):
     W_before = model.Affine1.W.data.copy()
     opt.step()
     assert np.any(model.Affine1.W.data != W_before)
+
+
+_configs = st.tuples(
+    st.lists(st.integers(1, 5), min_size=2, max_size=4),  # sizes
+    st.booleans(),  # batchnorm
+    st.sampled_from(["relu", "tanh", "sigmoid"]),
+)
+
+
+@settings(max_examples=15)
+@given(_configs, _configs)
+def test_any_architecture_round_trips_and_rejects_any_other(tmp_path_factory, a, b):
+    folder = tmp_path_factory.mktemp("w")
+    (sizes_a, bn_a, act_a), (sizes_b, bn_b, act_b) = a, b
+    source = nn.MLP(sizes_a, activation=act_a, batchnorm=bn_a, rng=np.random.default_rng(1))
+    source(np.random.default_rng(2).normal(size=(3, sizes_a[0])))
+    source.eval()
+    path = folder / "m.npz"
+    source.save(path)
+    twin = nn.MLP(sizes_a, activation=act_a, batchnorm=bn_a, rng=np.random.default_rng(3)).eval()
+    twin.load(path)
+    x = np.random.default_rng(4).normal(size=(2, sizes_a[0]))
+    np.testing.assert_array_equal(twin(x).data, source(x).data)
+    other = nn.MLP(sizes_b, activation=act_b, batchnorm=bn_b, rng=np.random.default_rng(5))
+    before = _snapshot(other)
+    if (sizes_a, bn_a) == (sizes_b, bn_b):
+        other.load(path)  # the activation has no parameters: the same state fits
+    else:
+        with pytest.raises(WeightsError):
+            other.load(path)
+        _assert_same(before, other)
