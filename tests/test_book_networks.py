@@ -268,3 +268,16 @@ def test_loss_tensor_shows_the_layers_as_scopes():
     assert ("BatchNorm", "BatchNorm2") in nodes and ("SoftmaxWithLoss", "") in nodes
     leaves = {n.name for n in topological_order(loss) if n.node is None}
     assert leaves == set(net.params)
+
+
+def test_a_deep_copy_is_independent():
+    import copy
+
+    net = _extend("relu", bn=True, dropout=True)
+    twin = copy.deepcopy(net)
+    x, t = _data()
+    before = _state(net)
+    twin.gradient(x, t)
+    ag.book.SGD(lr=0.5).update(twin.params, twin.gradient(x, t))
+    _assert_unchanged(net, before)
+    assert np.any(twin.running_stats["running_mean1"] != 0)

@@ -7,6 +7,7 @@ one when None) for the initial weights and the dropout masks, and ``dtype`` (flo
 
 from __future__ import annotations
 
+import functools
 import numbers
 
 import numpy as np
@@ -164,14 +165,14 @@ class MultiLayerNetExtend(MultiLayerNet):
         self._steps = steps
 
     def _batchnorm_step(self, i: int):
-        gamma, beta = f"gamma{i}", f"beta{i}"
-        mean, var = self._stats[f"running_mean{i}"], self._stats[f"running_var{i}"]
+        # A partial of a bound method, not a closure over the arrays: copy.deepcopy(net) then
+        # gives a network that moves its own running statistics.
+        return f"BatchNorm{i}", functools.partial(self._batchnorm, i)
 
-        def step(h, P, train):
-            return batch_norm(h, P[gamma], P[beta], mean, var, train, 0.9, 1e-6,
-                              owner=f"BatchNorm{i}")
-
-        return f"BatchNorm{i}", step
+    def _batchnorm(self, i, h, P, train):
+        stats = self._stats
+        return batch_norm(h, P[f"gamma{i}"], P[f"beta{i}"], stats[f"running_mean{i}"],
+                          stats[f"running_var{i}"], train, 0.9, 1e-6, owner=f"BatchNorm{i}")
 
     def _dropout(self, h, P, train):
         if not train:
