@@ -113,6 +113,13 @@ def test_two_layer_net_collapsed():
                  ag.to_dot(loss, collapse="layer", values=True, grads=True).source)
 
 
+def test_two_layer_net_collapsed_legend_lists_only_what_is_drawn():
+    """Before backward: layer boxes, a constant batch and labels, no gradient yet, so the key has
+    no parameter, intermediate, data or gradient rows."""
+    check_golden("two_layer_net_collapsed_legend",
+                 ag.to_dot(two_layer_net(), collapse="layer", grads=True, legend=True).source)
+
+
 def test_reuse_and_broadcasting():
     loss = reuse_broadcast_graph()
     loss.backward()

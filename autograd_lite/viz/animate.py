@@ -21,6 +21,10 @@ from .backends import pipe, write_bytes_atomic
 from .dot import build_dot
 from .format import fmt_number
 from .graph import build, walk
+from .options import DRAW_OPTIONS, check_draw_options, check_flag, reject_unknown
+
+#: the keyword options of render_backward: those of to_dot, then its own
+OPTIONS = DRAW_OPTIONS + ("gif", "max_steps", "retain_graph", "frame_ms")
 
 
 @dataclass
@@ -73,18 +77,47 @@ def _steps(loss: Tensor, retain_graph: bool):
         yield t, g
 
 
-def render_backward(loss, folder, *, values=True, rankdir="LR", gif=True, max_steps=60,
-                    retain_graph=False, frame_ms=900, **options) -> BackwardFrames:
+def _check_own_options(grads, gif, max_steps, retain_graph, frame_ms) -> None:
+    if grads is not True:
+        raise InvalidArgumentError(
+            f"render_backward: grads={grads!r} cannot apply: every frame draws the gradients "
+            "known so far (that is what the animation shows); leave grads out"
+        )
+    check_flag("render_backward", "gif", gif)
+    check_flag("render_backward", "retain_graph", retain_graph)
+    for name, value in (("max_steps", max_steps), ("frame_ms", frame_ms)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise InvalidArgumentError(
+                f"render_backward: {name} must be a positive int, got {value!r}"
+            )
+
+
+def render_backward(loss, folder, *, values=True, grads=True, rankdir="LR", collapse=None,
+                    max_nodes=None, check=None, legend=False, title=None, gif=True,
+                    max_steps=60, retain_graph=False, frame_ms=900,
+                    **unknown) -> BackwardFrames:
     """Run ``loss``'s backward pass and write one PNG frame per chain-rule step to ``folder``
     (``step_000.png`` is the forward graph), plus ``backward.gif`` when Pillow is installed.
 
     Each frame highlights the tensor whose gradient was just completed and the op that passes
-    it on. Afterwards every tensor's ``.grad`` holds what ``loss.backward()`` would give.
+    it on (with ``collapse``/``max_nodes``, the box that holds it). Afterwards every tensor's
+    ``.grad`` holds what ``loss.backward()`` would give.
+
+    The drawing options are those of :func:`to_dot`; ``title`` is printed above each frame's
+    own caption. Gradients are always drawn, so only ``grads=True`` is accepted. ``gif``,
+    ``max_steps`` (refuse bigger graphs), ``retain_graph`` and ``frame_ms`` (GIF frame time)
+    are this function's own.
     """
+    reject_unknown("render_backward", unknown, OPTIONS)
     if not isinstance(loss, Tensor):
         raise InvalidArgumentError(
             f"render_backward: loss must be an autograd_lite.Tensor, got {type(loss).__name__}"
         )
+    draw = dict(values=values, rankdir=rankdir, collapse=collapse, max_nodes=max_nodes,
+                check=check, legend=legend, title=title, who="render_backward")
+    check_draw_options("render_backward", [loss], values=values, grads=grads, rankdir=rankdir,
+                       collapse=collapse, max_nodes=max_nodes, legend=legend, title=title)
+    _check_own_options(grads, gif, max_steps, retain_graph, frame_ms)
     if not loss.requires_grad or loss.data.size != 1:
         raise BackwardError(
             f"render_backward: loss must be a single-element tensor that requires a gradient, "
@@ -109,22 +142,21 @@ def render_backward(loss, folder, *, values=True, rankdir="LR", gif=True, max_st
     for v in build([loss]).vertices:
         if v.kind != "op" and v.kind != "const":
             ids[id(v.obj)] = v.vid
-    draw = dict(values=values, rankdir=rankdir, **options)
     known = {}
-    pictures = [pipe(build_dot([loss], grad_map=known, title="forward pass: no gradients yet",
+    pictures = [pipe(build_dot([loss], grad_map=known, caption="forward pass: no gradients yet",
                                **draw).source, "png")]
     steps = list(_steps(loss, retain_graph))
     for k, (t, g) in enumerate(steps, start=1):
         known[id(t)] = g
         vid = ids[id(t)]
         marks = (vid, "f" + vid[1:]) if t._node is not None else (vid,)
-        title = f"step {k} of {len(steps)}: gradient of {_describe(t)}"
+        caption = f"step {k} of {len(steps)}: gradient of {_describe(t)}"
         if g.size == 1:
-            title += f" = {fmt_number(g.item())}"
+            caption += f" = {fmt_number(g.item())}"
         if t._node is not None:
-            title += f"; {t._node.label} passes it on to its inputs"
+            caption += f"; {t._node.label} passes it on to its inputs"
         pictures.append(pipe(build_dot([loss], grad_map=dict(known), highlight=marks,
-                                       title=title, **draw).source, "png"))
+                                     caption=caption, **draw).source, "png"))
     for t, g in steps:  # the same accumulation as loss.backward()
         g = np.array(g, copy=True) if t._node is None else g
         t.grad = g if t.grad is None else t.grad + g

@@ -185,10 +185,14 @@ def render(root_or_roots, path, **options) -> str:
     """Write the graph picture of a tensor (or a list of tensors) to ``path`` and return it.
 
     The format comes from the extension: .png, .svg, .pdf, or .dot/.gv for the DOT text.
-    ``options`` are those of :func:`autograd_lite.to_dot`. Works with no system Graphviz.
+    ``options`` are those of :func:`autograd_lite.to_dot`; an unknown one raises
+    InvalidArgumentError naming it. Works with no system Graphviz.
     """
-    from .dot import to_dot
+    from .dot import build_dot
+    from .options import DRAW_OPTIONS, reject_unknown
 
+    reject_unknown("render", {k: v for k, v in options.items() if k not in DRAW_OPTIONS},
+                   DRAW_OPTIONS)
     check_target(path)
     roots = root_or_roots if isinstance(root_or_roots, (list, tuple)) else (root_or_roots,)
-    return to_dot(*roots, **options).render(path)
+    return build_dot(roots, who="render", **options).render(path)

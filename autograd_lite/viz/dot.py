@@ -21,7 +21,8 @@ from .format import (
     html_lines,
     is_finite,
 )
-from .graph import Graph, build, check_options, collapse_scopes, summarise_chains
+from .graph import Graph, build, collapse_scopes, summarise_chains
+from .options import DRAW_OPTIONS, check_draw_options, reject_unknown
 
 
 class DotGraph:
@@ -65,7 +66,7 @@ class DotGraph:
 
 
 def to_dot(*roots, values=False, grads=False, rankdir="LR", collapse=None, max_nodes=None,
-           check=None, legend=False, title=None) -> DotGraph:
+           check=None, legend=False, title=None, **unknown) -> DotGraph:
     """The graph that made ``roots`` as DOT.
 
     - ``values=True``: each tensor's value (scalars exactly, small arrays in full, larger ones
@@ -75,46 +76,65 @@ def to_dot(*roots, values=False, grads=False, rankdir="LR", collapse=None, max_n
     - ``max_nodes``: long runs of repeated nodes are summarised until about this many remain.
     - ``check=ag.check_graph(loss)``: ops that fail their local gradient check get a red border
       and their error.
-    - ``legend=True``: a small key of the node styles; ``title``: a caption above the graph.
+    - ``legend=True``: a small key of what the picture shows (only the kinds of node and the
+      marks that appear in it); ``title``: a caption above the graph.
+
+    An unknown option raises :class:`InvalidArgumentError` naming it and the options.
     """
+    reject_unknown("to_dot", unknown, DRAW_OPTIONS)
     return build_dot(roots, values=values, grads=grads, rankdir=rankdir, collapse=collapse,
                      max_nodes=max_nodes, check=check, legend=legend, title=title)
 
 
 def build_dot(roots, *, values=False, grads=False, rankdir="LR", collapse=None, max_nodes=None,
-              check=None, legend=False, title=None, grad_map=None, highlight=()) -> DotGraph:
+              check=None, legend=False, title=None, grad_map=None, highlight=(), caption=None,
+              who="to_dot") -> DotGraph:
     """:func:`to_dot` plus what the backward animation needs: ``grad_map`` (id(tensor) ->
-    the gradient to show, instead of ``.grad``) and ``highlight`` (vertex ids to emphasise)."""
-    check_options(roots, rankdir, collapse, max_nodes)
+    the gradient to show, instead of ``.grad``), ``highlight`` (vertex ids to emphasise; a
+    layer or chain box is emphasised when it holds one) and ``caption`` (a line under the
+    title). ``who`` names the public function in error messages."""
+    check_draw_options(who, roots, values=values, grads=grads, rankdir=rankdir,
+                       collapse=collapse, max_nodes=max_nodes, legend=legend, title=title)
     graph = build(roots)
     if collapse == "layer":
         graph = collapse_scopes(graph)
     if max_nodes is not None:
         graph = summarise_chains(graph, int(max_nodes))
-    failures = _failures(check)
-    opts = {"values": values, "grads": grads, "grad_map": grad_map, "highlight": set(highlight)}
+    failures = _failures(check, who)
+    marked = set(highlight)
+    marked.update(v.vid for v in graph.vertices if any(m.vid in marked for m in v.members))
+    # "shown" collects what the labels actually draw, so the legend explains only that
+    opts = {"values": values, "grads": grads, "grad_map": grad_map, "highlight": marked,
+            "shown": set()}
     g = graphviz.Digraph("autograd_lite")
     g.attr("graph", **style.GRAPH_ATTRS, rankdir=rankdir)
     g.attr("node", **style.NODE_ATTRS)
     g.attr("edge", **style.EDGE_ATTRS)
+    heading = []
     if title:
-        g.attr("graph", label=_table([_row(html(title), size=13)]), labelloc="t")
+        heading.append(_row(html(title), size=13, bold=bool(caption)))
+    if caption:
+        heading.append(_row(html(caption), size=13 if not title else 12))
+    if heading:
+        g.attr("graph", label=_table(heading), labelloc="t")
     for v in graph.vertices:
         attrs = style.node_style(v.kind)
         label = _label(v, opts, failures)
-        if v.vid in opts["highlight"]:
+        if v.vid in marked:
             attrs.update(color=style.HIGHLIGHT_BORDER, fillcolor=style.HIGHLIGHT_FILL,
                          penwidth="3")
+            opts["shown"].add("highlight")
         if _failed_ops(v, failures):
             attrs.update(color=style.BAD, penwidth="2.5")
+            opts["shown"].add("failed")
         g.node(v.vid, label=label, **attrs)
     for src, dst in graph.edges:
-        if dst in opts["highlight"]:  # the op's inputs and its result: where g flows
+        if dst in marked:  # the op's inputs and its result: where g flows
             g.edge(src, dst, color=style.HIGHLIGHT_BORDER, penwidth="2")
         else:
             g.edge(src, dst)
     if legend:
-        _legend(g, graph, check is not None, values, grads or grad_map is not None)
+        _legend(g, graph, opts["shown"])
     return DotGraph(g)
 
 
@@ -140,8 +160,11 @@ def _table(rows: list) -> str:
     ) + "</TABLE>>"
 
 
-def _array_rows(array, prefix: str, color: str) -> list:
+def _array_rows(array, prefix: str, color: str, shown: set) -> list:
     bad = not is_finite(array)
+    shown.add("grad" if prefix else "value")
+    if bad:
+        shown.add("nonfinite")
     lines = fmt_array(array)
     rows = []
     for i, line in enumerate(lines):
@@ -168,8 +191,9 @@ def _value_label(v, opts) -> str:
     rows.append(_row(html(f"{fmt_shape(data.shape)} {fmt_dtype(data.dtype)}"), size=9,
                      color=style.MUTED))
     if opts["values"] and not (v.kind == "const" and data.ndim == 0 and not name):
-        rows.extend(_array_rows(data, "", style.VALUE))
+        rows.extend(_array_rows(data, "", style.VALUE, opts["shown"]))
     elif not is_finite(data):
+        opts["shown"].add("nonfinite")
         rows.append(_row("contains NaN/inf", size=9, color=style.BAD, bold=True))
     if opts["grads"] or opts["grad_map"] is not None:
         rows.extend(_grad_rows(v, opts))
@@ -185,7 +209,7 @@ def _grad_rows(v, opts) -> list:
         grad = opts["grad_map"].get(id(obj))
     if grad is None:
         return [_row("grad: not computed", size=9, color=style.MUTED)]
-    return _array_rows(grad, "grad ", style.GRAD)
+    return _array_rows(grad, "grad ", style.GRAD, opts["shown"])
 
 
 def _op_label(v, opts, failures) -> str:
@@ -260,7 +284,7 @@ def _chain_label(v) -> str:
 
 
 # ----- check marks and legend ----------------------------------------------------------------
-def _failures(check) -> dict:
+def _failures(check, who: str) -> dict:
     """id(tensor) -> error text for each node of a check_graph report that failed."""
     if check is None:
         return {}
@@ -269,7 +293,7 @@ def _failures(check) -> dict:
         from ..errors import InvalidArgumentError
 
         raise InvalidArgumentError(
-            f"to_dot: check must be the report of ag.check_graph(loss) (with .nodes), "
+            f"{who}: check must be the report of ag.check_graph(loss) (with .nodes), "
             f"got {type(check).__name__}"
         )
     out = {}
@@ -285,23 +309,37 @@ def _failures(check) -> dict:
     return out
 
 
-def _legend(g: graphviz.Digraph, graph: Graph, with_check: bool, values: bool,
-            grads: bool) -> None:
+def _swatch(fill: str, border: str, width: int, text: str) -> str:
+    return (f'<TR><TD BGCOLOR="{fill}" COLOR="{border}" BORDER="{width}" WIDTH="14" '
+            f'HEIGHT="10"></TD><TD ALIGN="LEFT">{html(text)}</TD></TR>')
+
+
+def _sample(sample: str, color: str, text: str, bold: bool = False) -> str:
+    sample = f"<B>{sample}</B>" if bold else sample
+    return (f'<TR><TD><FONT FACE="{style.MONO}" COLOR="{color}">{sample}</FONT></TD>'
+            f'<TD ALIGN="LEFT">{html(text)}</TD></TR>')
+
+
+def _legend(g: graphviz.Digraph, graph: Graph, shown: set) -> None:
+    """A key of what this picture shows, in a fixed order: the kinds of vertex present, then
+    the marks the labels drew (``shown``: failed, highlight, value, grad, nonfinite)."""
     present = {v.kind for v in graph.vertices}
-    kinds = [k for k in style.LEGEND_ORDER if k in present]
     cells = []
-    for kind in kinds:
-        fill, border, _, _, text = style.KINDS[kind]
-        cells.append(f'<TR><TD BGCOLOR="{fill}" COLOR="{border}" BORDER="1" WIDTH="14" '
-                     f'HEIGHT="10"></TD><TD ALIGN="LEFT">{html(text)}</TD></TR>')
-    if with_check:
-        cells.append(f'<TR><TD BGCOLOR="white" COLOR="{style.BAD}" BORDER="2" WIDTH="14" '
-                     'HEIGHT="10"></TD><TD ALIGN="LEFT">failed gradient check</TD></TR>')
-    for shown, sample, color, text in ((values, "1.5", style.VALUE, "value"),
-                                       (grads, "grad", style.GRAD, "gradient of the output")):
-        if shown:
-            cells.append(f'<TR><TD><FONT FACE="{style.MONO}" COLOR="{color}">{sample}</FONT>'
-                         f'</TD><TD ALIGN="LEFT">{text}</TD></TR>')
+    for kind in style.LEGEND_ORDER:
+        if kind in present:
+            fill, border, _, _, text = style.KINDS[kind]
+            cells.append(_swatch(fill, border, 1, text))
+    if "failed" in shown:
+        cells.append(_swatch("white", style.BAD, 2, "failed gradient check"))
+    if "highlight" in shown:
+        cells.append(_swatch(style.HIGHLIGHT_FILL, style.HIGHLIGHT_BORDER, 2,
+                             "gradient completed in this step"))
+    if "value" in shown:
+        cells.append(_sample("1.5", style.VALUE, "value"))
+    if "grad" in shown:
+        cells.append(_sample("grad", style.GRAD, "gradient of the output"))
+    if "nonfinite" in shown:
+        cells.append(_sample("nan", style.BAD, "NaN or inf", bold=True))
     label = ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="3" CELLPADDING="2">'
              '<TR><TD COLSPAN="2" ALIGN="LEFT"><B>legend</B></TD></TR>'
              + "".join(cells) + "</TABLE>>")

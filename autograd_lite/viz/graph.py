@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import InvalidArgumentError
 from ..tensor import Tensor
 
 LEAF_KINDS = ("param", "data", "const")
@@ -203,26 +202,3 @@ def summarise_chains(graph: Graph, max_nodes: int, keep: int = 2) -> Graph:
         boxes.append(box)
         count -= len(box.members) - 1
     return _remap(graph, owner, boxes)
-
-
-def check_options(roots, rankdir, collapse, max_nodes) -> None:
-    if not roots:
-        raise InvalidArgumentError("to_dot: give at least one Tensor to draw")
-    for i, root in enumerate(roots):
-        if not isinstance(root, Tensor):
-            what = type(root).__name__
-            hint = " (wrap it: ag.Tensor(array))" if isinstance(root, np.ndarray) else ""
-            raise InvalidArgumentError(
-                f"to_dot: root {i} must be an autograd_lite.Tensor, got {what}{hint}"
-            )
-    if rankdir not in ("LR", "RL", "TB", "BT"):
-        raise InvalidArgumentError(
-            f"to_dot: rankdir must be one of 'LR', 'RL', 'TB', 'BT', got {rankdir!r}"
-        )
-    if collapse not in (None, "layer"):
-        raise InvalidArgumentError(f"to_dot: collapse must be None or 'layer', got {collapse!r}")
-    bad_type = isinstance(max_nodes, bool) or not isinstance(max_nodes, (int, np.integer))
-    if max_nodes is not None and (bad_type or max_nodes < 10):
-        raise InvalidArgumentError(
-            f"to_dot: max_nodes must be None or an int of at least 10, got {max_nodes!r}"
-        )
