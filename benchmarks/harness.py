@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 SETTLE_SECONDS = 0.05
 
 
+#: True once :func:`keep_freed_memory` succeeded (subprocesses then do the same)
+MALLOC_TUNED = False
+
 #: glibc mallopt parameters (malloc.h)
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
@@ -45,6 +48,8 @@ def keep_freed_memory(limit_bytes: int = 256 * 2**20) -> str:
     mmap = mallopt(_M_MMAP_THRESHOLD, limit_bytes)
     if trim != 1 or mmap != 1:
         return "glibc mallopt refused: allocator left as it is"
+    global MALLOC_TUNED
+    MALLOC_TUNED = True
     mb = limit_bytes // 2**20
     return f"glibc mallopt: trim and mmap thresholds {mb} MB (freed buffers are reused)"
 
