@@ -339,7 +339,7 @@ def _legend(g: graphviz.Digraph, graph: Graph, shown: set) -> None:
     if "grad" in shown:
         cells.append(_sample("grad", style.GRAD, "gradient of the output"))
     if "nonfinite" in shown:
-        cells.append(_sample("nan", style.BAD, "NaN or inf", bold=True))
+        cells.append(_sample("NaN", style.BAD, "NaN or inf", bold=True))
     label = ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="3" CELLPADDING="2">'
              '<TR><TD COLSPAN="2" ALIGN="LEFT"><B>legend</B></TD></TR>'
              + "".join(cells) + "</TABLE>>")
