@@ -146,9 +146,10 @@ def test_unknown_options_are_named_with_the_accepted_ones(tmp_path, who, option)
     message = str(info.value)
     expected_who = who.split(".")[-1]
     assert message.startswith(f"{expected_who}: unknown option {option!r}")
-    accepted = ("rankdir", "title") if who == "draw_network" else DRAW_OPTIONS
-    assert message.endswith("the options are " + ", ".join(
-        accepted + (animate.OPTIONS[len(DRAW_OPTIONS):] if who == "render_backward" else ())))
+    accepted = {"draw_network": ("rankdir", "title"),
+                "render_backward": DRAW_OPTIONS + ("gif", "max_steps", "retain_graph",
+                                                   "frame_ms")}.get(who, DRAW_OPTIONS)
+    assert message.endswith("the options are " + ", ".join(accepted))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty-bin"]  # nothing written
 
 

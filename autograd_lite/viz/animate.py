@@ -21,10 +21,7 @@ from .backends import pipe, write_bytes_atomic
 from .dot import build_dot
 from .format import fmt_number
 from .graph import build, walk
-from .options import DRAW_OPTIONS, check_draw_options, check_flag, reject_unknown
-
-#: the keyword options of render_backward: those of to_dot, then its own
-OPTIONS = DRAW_OPTIONS + ("gif", "max_steps", "retain_graph", "frame_ms")
+from .options import check_draw_options, check_flag, named_options
 
 
 @dataclass
@@ -92,10 +89,10 @@ def _check_own_options(grads, gif, max_steps, retain_graph, frame_ms) -> None:
             )
 
 
+@named_options("render_backward")
 def render_backward(loss, folder, *, values=True, grads=True, rankdir="LR", collapse=None,
                     max_nodes=None, check=None, legend=False, title=None, gif=True,
-                    max_steps=60, retain_graph=False, frame_ms=900,
-                    **unknown) -> BackwardFrames:
+                    max_steps=60, retain_graph=False, frame_ms=900) -> BackwardFrames:
     """Run ``loss``'s backward pass and write one PNG frame per chain-rule step to ``folder``
     (``step_000.png`` is the forward graph), plus ``backward.gif`` when Pillow is installed.
 
@@ -108,7 +105,6 @@ def render_backward(loss, folder, *, values=True, grads=True, rankdir="LR", coll
     ``max_steps`` (refuse bigger graphs), ``retain_graph`` and ``frame_ms`` (GIF frame time)
     are this function's own.
     """
-    reject_unknown("render_backward", unknown, OPTIONS)
     if not isinstance(loss, Tensor):
         raise InvalidArgumentError(
             f"render_backward: loss must be an autograd_lite.Tensor, got {type(loss).__name__}"

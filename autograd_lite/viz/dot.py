@@ -22,7 +22,7 @@ from .format import (
     is_finite,
 )
 from .graph import Graph, build, collapse_scopes, summarise_chains
-from .options import DRAW_OPTIONS, check_draw_options, reject_unknown
+from .options import check_draw_options, named_options
 
 
 class DotGraph:
@@ -65,8 +65,9 @@ class DotGraph:
             return {"text/plain": f"{self!r}\n{e}"}
 
 
+@named_options("to_dot")
 def to_dot(*roots, values=False, grads=False, rankdir="LR", collapse=None, max_nodes=None,
-           check=None, legend=False, title=None, **unknown) -> DotGraph:
+           check=None, legend=False, title=None) -> DotGraph:
     """The graph that made ``roots`` as DOT.
 
     - ``values=True``: each tensor's value (scalars exactly, small arrays in full, larger ones
@@ -81,7 +82,6 @@ def to_dot(*roots, values=False, grads=False, rankdir="LR", collapse=None, max_n
 
     An unknown option raises :class:`InvalidArgumentError` naming it and the options.
     """
-    reject_unknown("to_dot", unknown, DRAW_OPTIONS)
     return build_dot(roots, values=values, grads=grads, rankdir=rankdir, collapse=collapse,
                      max_nodes=max_nodes, check=check, legend=legend, title=title)
 

@@ -18,7 +18,7 @@ from ..tensor import Tensor
 from . import style
 from .dot import DotGraph
 from .format import html
-from .options import DRAW_OPTIONS, check_title, reject_unknown
+from .options import DRAW_OPTIONS, check_title, named_options
 
 #: a layer wider than this is drawn as its first neurons, a "⋮", and its last neuron
 MAX_DRAWN = 8
@@ -169,21 +169,23 @@ def network_dot(spec, rankdir: str = "LR", title: str | None = None) -> DotGraph
     return DotGraph(g)
 
 
-def draw_network(spec, path=None, *, rankdir="LR", title=None, **unknown):
+def _graph_options(unknown: dict) -> None:
+    graph_options = sorted(k for k in unknown if k in DRAW_OPTIONS)
+    if graph_options:
+        raise InvalidArgumentError(
+            f"draw_network: {', '.join(map(repr, graph_options))} cannot apply: the neuron "
+            "diagram has no tensors, values or gradients (that option belongs to "
+            "ag.to_dot/ag.render); the options of draw_network are rankdir, title"
+        )
+
+
+@named_options("draw_network", explain=_graph_options)
+def draw_network(spec, path=None, *, rankdir="LR", title=None):
     """The neuron diagram of a network as a :class:`DotGraph`, or written to ``path`` (PNG,
     SVG, PDF or DOT by extension), in which case the path is returned.
 
     The options are ``rankdir`` ("LR" or "TB") and ``title``; any other raises
     InvalidArgumentError (the computational-graph options belong to ``to_dot``/``render``)."""
-    if unknown:
-        graph_options = sorted(k for k in unknown if k in DRAW_OPTIONS)
-        if graph_options:
-            raise InvalidArgumentError(
-                f"draw_network: {', '.join(map(repr, graph_options))} cannot apply: the neuron "
-                "diagram has no tensors, values or gradients (that option belongs to "
-                "ag.to_dot/ag.render); the options of draw_network are rankdir, title"
-            )
-        reject_unknown("draw_network", unknown, ("rankdir", "title"))
     check_title("draw_network", title)
     graph = network_dot(spec, rankdir=rankdir, title=title)
     if path is None:

@@ -10,6 +10,8 @@ default.
 from __future__ import annotations
 
 import difflib
+import functools
+import inspect
 
 import numpy as np
 
@@ -34,6 +36,31 @@ def reject_unknown(who: str, unknown: dict, accepted) -> None:
         f"{who}: unknown option{'s' if len(names) > 1 else ''} {shown}{hint}; "
         f"the options are {', '.join(accepted)}"
     )
+
+
+def named_options(who: str, explain=None):
+    """Decorate a function so that an unknown keyword raises InvalidArgumentError naming it and
+    the function's keyword-only options, instead of Python's TypeError. ``explain(unknown)``
+    may raise a more specific error first. ``inspect.signature`` still shows the documented
+    signature (it follows ``__wrapped__``)."""
+
+    def decorate(func):
+        params = inspect.signature(func).parameters
+        known = {n for n, p in params.items() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+        accepted = tuple(n for n, p in params.items() if p.kind is p.KEYWORD_ONLY)
+
+        @functools.wraps(func)
+        def checked(*args, **kwargs):
+            unknown = {k: v for k, v in kwargs.items() if k not in known}
+            if unknown:
+                if explain is not None:
+                    explain(unknown)
+                reject_unknown(who, unknown, accepted)
+            return func(*args, **kwargs)
+
+        return checked
+
+    return decorate
 
 
 def check_flag(who: str, name: str, value) -> None:
