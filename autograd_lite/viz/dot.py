@@ -309,8 +309,9 @@ def _failures(check, who: str) -> dict:
     return out
 
 
-def _swatch(fill: str, border: str, width: int, text: str) -> str:
-    return (f'<TR><TD BGCOLOR="{fill}" COLOR="{border}" BORDER="{width}" WIDTH="14" '
+def _swatch(fill: str, border: str, width: int, text: str, dashed: bool = False) -> str:
+    look = ' STYLE="dashed"' if dashed else ""
+    return (f'<TR><TD BGCOLOR="{fill}" COLOR="{border}" BORDER="{width}"{look} WIDTH="14" '
             f'HEIGHT="10"></TD><TD ALIGN="LEFT">{html(text)}</TD></TR>')
 
 
@@ -327,8 +328,8 @@ def _legend(g: graphviz.Digraph, graph: Graph, shown: set) -> None:
     cells = []
     for kind in style.LEGEND_ORDER:
         if kind in present:
-            fill, border, _, _, text = style.KINDS[kind]
-            cells.append(_swatch(fill, border, 1, text))
+            fill, border, extra, _, text = style.KINDS[kind]
+            cells.append(_swatch(fill, border, 1, text, dashed="dashed" in extra))
     if "failed" in shown:
         cells.append(_swatch("white", style.BAD, 2, "failed gradient check"))
     if "highlight" in shown:
