@@ -507,3 +507,16 @@ def test_error_catalogue_quotes_the_real_message(case):
     assert any(output_matches(line, message) for line in lines), (
         f"docs/errors.md does not quote the message of {type(info.value).__name__}: {message}"
     )
+
+
+def test_api_reference_lists_every_tensor_method():
+    import autograd_lite as ag
+
+    documented = {name for name, _ in _api_headings() if name.startswith("Tensor.")}
+    methods = {
+        f"Tensor.{name}"
+        for name in dir(ag.Tensor)
+        if not name.startswith("_") and callable(getattr(ag.Tensor, name))
+    }
+    missing = sorted(methods - documented)
+    assert not missing, f"docs/api.md has no '#### `Tensor.NAME(...)`' entry for {missing}"
