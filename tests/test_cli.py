@@ -320,3 +320,18 @@ def test_inputs_keep_the_order_given_and_names_are_unique(capsys):
     status, _, err = run(capsys, "check", "x.sum()", "--value", "x=1,a")
     assert status == 2
     assert "expected finite numbers" in err
+
+
+def test_graph_check_marks_the_wrong_node_and_exits_1(tmp_path, capsys, monkeypatch):
+    dot = tmp_path / "checked.dot"
+    argv = ["graph", "tanh(x @ W).sum()", "--input", "x=2,3", "--input", "W=3,2", "--check",
+            "-o", str(dot)]
+    status, out, _ = run(capsys, *argv)
+    assert status == 0
+    assert "FAILED" not in out
+    monkeypatch.setattr(Tanh, "backward", staticmethod(lambda y, g: (g * (1.0 - y),)))
+    status, out, _ = run(capsys, *argv)
+    assert status == 1
+    failed = [line for line in out.splitlines() if "FAILED" in line and "Tanh" in line]
+    assert failed, out
+    assert "gradient check failed" in dot.read_text()

@@ -123,7 +123,7 @@ def _depends_on_inputs(result: Tensor) -> bool:
 
 
 def run_graph(args, out=None) -> int:
-    """The ``graph`` command."""
+    """The ``graph`` command; with ``--check``, exit status 1 when a node fails its check."""
     from ..viz import render, to_dot
 
     out = sys.stdout if out is None else out
@@ -140,14 +140,22 @@ def run_graph(args, out=None) -> int:
             )
     options = {"values": args.values, "grads": args.grads, "rankdir": args.rankdir,
                "legend": args.legend}
+    status = 0
+    if args.check:
+        from ..gradcheck import check_graph
+
+        report = check_graph(result, seed=args.seed)
+        options["check"] = report
+        print(report, file=out)
+        status = 0 if report.ok else 1
     if note:
         print(note, file=out)
     if args.output is None:
         print(to_dot(result, **options).source, file=out)
-        return 0
+        return status
     path = render(result, args.output, **options)
     print(f"wrote {path}", file=out)
-    return 0
+    return status
 
 
 def run_check(args, out=None) -> int:

@@ -90,6 +90,7 @@ examples:
       -o apple.png --values --grads
   {PROG} graph "softmax_with_loss(affine(x, W, b), [0, 2, 1])" --input x=3,4 \\
       --input W=4,3 --input b=3 -o loss.svg --values --grads
+  {PROG} graph "tanh(x @ W).sum()" --input x=2,3 --input W=3,2 --check -o checked.png
   {PROG} graph "tanh(x).sum()" --input x=3          (prints the DOT text)
 """)
     _add_expression_arguments(graph)
@@ -100,6 +101,9 @@ examples:
     graph.add_argument("--grads", action="store_true",
                        help="run backward on the result (the sum of it when it is not a scalar) "
                             "and show every gradient")
+    graph.add_argument("--check", action="store_true",
+                       help="check every node's backward numerically and mark the ones that "
+                            "fail in red (ag.check_graph); exit status 1 when one fails")
     graph.add_argument("--legend", action="store_true", help="add a key of the node styles")
     graph.add_argument("--rankdir", choices=("LR", "TB"), default="LR",
                        help="left-to-right (default) or top-to-bottom layout")
