@@ -8,7 +8,10 @@ terminal and one table row per epoch), then write to ``--out``:
   with values and gradients on it;
 - ``gradcheck.txt``: each parameter's backprop gradient against the numerical one, as in the
   book's chapter 5 (``Affine1.W:2.6e-13``), then the full ``ag.gradcheck`` table;
-- ``weights.npz``: the trained weights (``model.save``; load with ``model.load``).
+- ``weights.npz``: the trained weights (``model.save``; load with ``model.load``);
+- ``input_scaling.npz``: the mean and scale that standardised the inputs.
+
+The pictures and the check are made in :mod:`.artefacts`.
 """
 
 from __future__ import annotations
@@ -24,6 +27,16 @@ import numpy as np
 
 from ..errors import DatasetError, InvalidArgumentError, RenderError
 from ..extras import require
+from .artefacts import (
+    CHECK_BATCH,
+    GRAPH_BATCH,
+    book_metric,
+    draw_graph,
+    gradient_check,
+    plot_curves,
+    small_batch,
+    write_text,
+)
 
 DATASETS = ("digits", "mnist", "spiral", "planar")
 MODELS = ("two-layer", "mlp")
@@ -33,10 +46,6 @@ OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
 DEFAULT_LR = {"sgd": 0.05, "momentum": 0.01, "adagrad": 0.01, "rmsprop": 0.001, "adam": 0.001}
 DEFAULTS = {"hidden": [256], "epochs": 30, "batch_size": 32, "optimizer": "adam"}
 SCALE_FLOOR = 0.1        # added to each feature's std, so near-constant pixels are not blown up
-CHECK_BATCH = 3          # examples in the gradient check (the book uses 3)
-GRAPH_BATCH = 4          # examples in the graph picture
-FULL_CHECK_LIMIT = 30_000  # parameters up to which every element is checked
-COLLAPSE_ABOVE = 9       # layers up to which the graph shows every node (else one box per layer)
 FILES = {
     "curves": "learning_curves.png",
     "graph": "graph.png",
@@ -237,16 +246,16 @@ def run_train(args, out=None) -> int:
     paths["scaling"] = save_arrays(folder / FILES["scaling"], {"mean": mean, "scale": scale})
     state = model.state_dict()
     try:
-        paths["curves"] = _plot(ag, history, folder / FILES["curves"], title, sizes, args, lr)
-        graph_x, graph_t = _small_batch(x_test, t_test, GRAPH_BATCH, n_classes)
-        paths["graph"] = _draw_graph(ag, model, graph_x, graph_t, folder / FILES["graph"], args)
-        check_x, check_t = _small_batch(x_test, t_test, CHECK_BATCH, n_classes)
+        paths["curves"] = plot_curves(ag, history, folder / FILES["curves"], title, sizes, args, lr)
+        graph_x, graph_t = small_batch(x_test, t_test, GRAPH_BATCH, n_classes)
+        paths["graph"] = draw_graph(ag, model, graph_x, graph_t, folder / FILES["graph"], args)
+        check_x, check_t = small_batch(x_test, t_test, CHECK_BATCH, n_classes)
         say(f"checking the gradient of every parameter numerically ({n_params:,} values) ...")
         check_start = time.perf_counter()
         with _one_blas_thread():
             report, text = gradient_check(ag, model, check_x, check_t, args.seed)
         check_seconds = time.perf_counter() - check_start
-        paths["gradcheck"] = _write_text(folder / FILES["gradcheck"], text)
+        paths["gradcheck"] = write_text(folder / FILES["gradcheck"], text)
     finally:
         model.load_state_dict(state)  # the checks ran forward passes; keep the trained state
         model.eval()
@@ -255,7 +264,7 @@ def run_train(args, out=None) -> int:
     correct = int(round(test_acc * len(x_test)))
     say(f"test accuracy: {100 * test_acc:.2f}% ({correct} / {len(x_test)}) after "
         f"{args.epochs} epochs ({seconds:.1f} s of training)")
-    worst = max(_book_metric(c) for c in report.inputs)
+    worst = max(book_metric(c) for c in report.inputs)
     say(f"gradient check: {report.status}, largest mean |backprop - numerical| {worst:.1e} "
         f"({n_params:,} parameters, {check_seconds:.1f} s)")
     say("wrote:")
@@ -293,111 +302,3 @@ def _optimizer(ag, name: str, model, lr: float, weight_decay: float):
     classes = {"sgd": ag.optim.SGD, "momentum": ag.optim.Momentum, "adagrad": ag.optim.AdaGrad,
                "rmsprop": ag.optim.RMSprop, "adam": ag.optim.Adam}
     return classes[name](model.parameters(), lr=lr, weight_decay=weight_decay)
-
-
-def _small_batch(x, t, size: int, n_classes: int):
-    """``size`` test examples of different classes where possible (first of each class)."""
-    picked = []
-    for c in range(n_classes):
-        hits = np.flatnonzero(t == c)
-        if len(hits):
-            picked.append(int(hits[0]))
-        if len(picked) == size:
-            break
-    if len(picked) < size:
-        picked += [i for i in range(len(x)) if i not in picked][: size - len(picked)]
-    idx = np.array(picked[:size])
-    return x[idx], t[idx]
-
-
-def _plot(ag, history, path: Path, title: str, sizes, args, lr) -> str:
-    caption = (f"{title}: {' -> '.join(map(str, sizes))} {args.activation}, "
-               f"{args.optimizer} lr={lr:g}, batch {args.batch_size}")
-    return str(ag.plot_history(history, path, title=caption))
-
-
-def _draw_graph(ag, model, x, t, path: Path, args) -> str:
-    """The loss of one small batch in training mode, after backward, with values and grads.
-
-    The parameters are drawn under their full names (``Affine1.W``): the model runs with
-    named copies of them, so the picture matches the weights file and the gradient check.
-    """
-    model.train()
-    _reseed_dropout(model, args.seed)
-    named = list(model.named_parameters())
-    copies = [ag.Tensor(p.data, name=name) for name, p in named]
-    with _parameters_replaced(model, named, copies):
-        logits = model(ag.Tensor(x, requires_grad=False, name="x"))
-    labels = ag.Tensor(t, requires_grad=False, name="t (labels)", dtype=t.dtype)
-    loss = ag.softmax_with_loss(logits, labels)
-    loss.name = "loss"
-    loss.backward(retain_graph=True)
-    deep = len(model) > COLLAPSE_ABOVE
-    shown = "one box per layer" if deep else "with every gradient"
-    title = (f"the loss of {len(x)} test examples after training, {shown} "
-             f"(labels {', '.join(map(str, t))})")
-    return str(ag.render(loss, path, values=True, grads=True, rankdir="TB",
-                         collapse="layer" if deep else None, title=title))
-
-
-def gradient_check(ag, model, x, t, seed: int):
-    """Check every parameter's gradient on ``(x, t)`` in training mode; returns (report, text)."""
-    named = list(model.named_parameters())
-    n_params = sum(p.data.size for _, p in named)
-    mode = "full" if n_params <= FULL_CHECK_LIMIT else "fast"
-    model.train()
-
-    def loss_of(*tensors):
-        _reseed_dropout(model, seed)  # the same dropout mask in every evaluation
-        with _parameters_replaced(model, named, tensors):
-            return ag.softmax_with_loss(model(ag.Tensor(x, requires_grad=False)), t)
-
-    inputs = [ag.Tensor(p.data, name=name) for name, p in named]
-    report = ag.gradcheck(loss_of, inputs, mode=mode, seed=seed)
-    lines = [
-        f"Gradient check of the trained model on {len(x)} test examples (labels "
-        f"{', '.join(map(str, t))}), as in the book's chapter 5:",
-        "mean |backprop - numerical| per parameter",
-        "",
-    ]
-    lines += [f"{c.name}:{_book_metric(c):.1e}" for c in report.inputs]
-    lines += ["", str(report), ""]
-    if mode == "fast":
-        lines.insert(2, f"({n_params:,} parameters: checked along random directions, mode=fast)")
-    return report, "\n".join(lines)
-
-
-def _book_metric(check) -> float:
-    value = getattr(check, "mean_abs_difference", None)
-    return float("nan") if value is None else float(value)
-
-
-@contextlib.contextmanager
-def _parameters_replaced(model, named, tensors):
-    """Run the model with ``tensors`` in place of its parameters (a functional call), so the
-    gradient check can differentiate the loss with respect to tensors it owns."""
-    owners = dict(model.named_modules())
-    slots = []
-    for (name, _), tensor in zip(named, tensors):
-        module_name, _, key = name.rpartition(".")
-        module = owners[module_name]
-        slots.append((module, key, module.__dict__[key]))
-        module.__dict__[key] = tensor
-    try:
-        yield
-    finally:
-        for module, key, original in slots:
-            module.__dict__[key] = original
-
-
-def _reseed_dropout(model, seed: int) -> None:
-    for module in model.modules():
-        if type(module).__name__ == "Dropout":
-            module.rng = np.random.default_rng(seed)
-
-
-def _write_text(path: Path, text: str) -> str:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-    return str(path)
