@@ -335,3 +335,18 @@ def test_graph_check_marks_the_wrong_node_and_exits_1(tmp_path, capsys, monkeypa
     failed = [line for line in out.splitlines() if "FAILED" in line and "Tanh" in line]
     assert failed, out
     assert "gradient check failed" in dot.read_text()
+
+
+def test_long_and_deep_expressions_are_handled_without_a_crash(capsys):
+    status, out, _ = run(capsys, "check", "x" + " + x" * 150, "--input", "x=2")
+    assert status == 0
+    assert "PASSED" in out
+    for text, message in (("x" + " + x" * 400, "the expression is too deep"),
+                          ("(" * 300 + "x" + ")" * 300, "not valid syntax"),
+                          ("x + [[1, 2], [3]]", "ValueError"),
+                          ("x + []", "a list must hold numbers"),
+                          ("x" * 6000, "at most 5000")):
+        status, _, err = run(capsys, "graph", text, "--input", "x=2")
+        assert status == 2, text[:40]
+        assert message in err.splitlines()[0]
+        assert "Traceback" not in err

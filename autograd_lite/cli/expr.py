@@ -43,7 +43,7 @@ FUNCTIONS = {
 METHODS = ("sum", "mean", "max", "reshape", "transpose", "exp", "log", "relu", "sigmoid", "tanh")
 PROPERTIES = ("T",)
 MAX_LENGTH = 5000
-MAX_DEPTH = 100
+MAX_DEPTH = 200
 
 _BINARY = {
     ast.Add: lambda a, b: a + b,
@@ -152,7 +152,11 @@ class Expression:
     # ----- the whitelist check (nothing runs here) ---------------------------------------------
     def _check_depth(self, node: ast.AST, depth: int) -> None:
         if depth > MAX_DEPTH:
-            raise self.error(f"the expression is nested more than {MAX_DEPTH} levels deep", node)
+            raise self.error(
+                f"the expression is too deep (more than {MAX_DEPTH} operations or calls inside "
+                "one another); split it into smaller expressions",
+                node,
+            )
 
     def _check_expr(self, node: ast.AST, depth: int) -> None:
         """A value: a number, an input, an operator, a call, an attribute or an index."""
@@ -319,7 +323,9 @@ class Expression:
             return env[node.id]
         if isinstance(node, (ast.List, ast.Tuple)):
             values = [self._eval(e, env) for e in node.elts]
-            return np.asarray(values) if isinstance(node, ast.List) else tuple(values)
+            if isinstance(node, ast.Tuple):
+                return tuple(values)
+            return self._run(node, _numeric_array, values)
         if isinstance(node, ast.BinOp):
             left, right = self._eval(node.left, env), self._eval(node.right, env)
             return self._run(node, _BINARY[type(node.op)], *_numbers_as_float(left, right))
@@ -379,6 +385,14 @@ class Expression:
             raise self.error(str(e), node) from e
         except (TypeError, ValueError, IndexError, ZeroDivisionError, OverflowError) as e:
             raise self.error(f"{type(e).__name__}: {e}", node) from e
+
+
+def _numeric_array(values) -> np.ndarray:
+    """A list literal as an array of numbers (labels, constants); ragged lists are refused."""
+    array = np.asarray(values)
+    if array.dtype.kind not in "biuf" or array.size == 0:
+        raise ValueError("a list must hold numbers (all rows of the same length), at least one")
+    return array
 
 
 def _op_symbol(node: ast.BinOp) -> str:
