@@ -27,54 +27,22 @@ import numbers
 
 import numpy as np
 
-from .. import functions as F
 from ..errors import AutogradLiteError, ExpressionError
 from ..tensor import Tensor
-
-FUNCTIONS = {
-    name: getattr(F, name)
-    for name in (
-        "add", "sub", "mul", "div", "neg", "pow", "matmul", "affine", "relu", "leaky_relu",
-        "sigmoid", "tanh", "exp", "log", "sum", "mean", "max", "reshape", "transpose",
-        "broadcast_to", "softmax", "softmax_with_loss", "sigmoid_with_loss",
-        "mean_squared_error",
-    )
-}
-METHODS = ("sum", "mean", "max", "reshape", "transpose", "exp", "log", "relu", "sigmoid", "tanh")
-PROPERTIES = ("T",)
-MAX_LENGTH = 5000
-MAX_DEPTH = 200
-
-_BINARY = {
-    ast.Add: lambda a, b: a + b,
-    ast.Sub: lambda a, b: a - b,
-    ast.Mult: lambda a, b: a * b,
-    ast.Div: lambda a, b: a / b,
-    ast.Pow: lambda a, b: a ** b,
-    ast.MatMult: lambda a, b: a @ b,
-}
-_UNARY = {ast.USub: lambda a: -a, ast.UAdd: lambda a: a}
-
-# What to call a refused node in a message.
-_DESCRIPTIONS = {
-    ast.Lambda: "a lambda", ast.ListComp: "a list comprehension",
-    ast.SetComp: "a set comprehension", ast.DictComp: "a dict comprehension",
-    ast.GeneratorExp: "a generator expression", ast.Dict: "a dict", ast.Set: "a set",
-    ast.Compare: "a comparison", ast.BoolOp: "'and' / 'or'", ast.IfExp: "an if-expression",
-    ast.NamedExpr: "an assignment (:=)", ast.JoinedStr: "an f-string",
-    ast.Starred: "'*' unpacking", ast.Await: "await", ast.Yield: "yield",
-    ast.YieldFrom: "yield",
-}
-
-
-def _describe(node: ast.AST) -> str:
-    if isinstance(node, ast.Constant):
-        return f"a {type(node.value).__name__} constant ({node.value!r})"
-    if isinstance(node, ast.Name):
-        return f"the name {node.id!r}"
-    if isinstance(node, (ast.BinOp, ast.UnaryOp)):
-        return f"the operator {type(node.op).__name__}"
-    return _DESCRIPTIONS.get(type(node), f"a {type(node).__name__} expression")
+from .grammar import (
+    BINARY,
+    FUNCTIONS,
+    MAX_DEPTH,
+    MAX_LENGTH,
+    METHODS,
+    PROPERTIES,
+    UNARY,
+    describe,
+    is_literal_shape,
+    numbers_as_float,
+    numeric_array,
+    op_symbol,
+)
 
 
 class Expression:
@@ -175,14 +143,14 @@ class Expression:
                 )
         elif isinstance(node, ast.BinOp):  # left to right, so the first problem is reported
             self._check_expr(node.left, depth + 1)
-            if type(node.op) not in _BINARY:
+            if type(node.op) not in BINARY:
                 raise self.error(
-                    f"the operator {_op_symbol(node)} is not allowed (allowed: + - * / ** @)",
+                    f"the operator {op_symbol(node)} is not allowed (allowed: + - * / ** @)",
                     node, span=self._operator_span(node),
                 )
             self._check_expr(node.right, depth + 1)
         elif isinstance(node, ast.UnaryOp):
-            if type(node.op) not in _UNARY:
+            if type(node.op) not in UNARY:
                 raise self.error("only unary - and + are allowed", node)
             self._check_expr(node.operand, depth + 1)
         elif isinstance(node, ast.Attribute):
@@ -196,14 +164,14 @@ class Expression:
             for element in node.elts:
                 self._check_literal(element, depth + 1, numbers_only=True)
         else:
-            raise self.error(f"{_describe(node)} is not allowed here", node)
+            raise self.error(f"{describe(node)} is not allowed here", node)
 
     def _check_number(self, node: ast.Constant) -> None:
         value = node.value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             if isinstance(value, (str, bytes)):
                 raise self.error("strings are not allowed; use numbers and input names", node)
-            raise self.error(f"{_describe(node)} is not allowed here; use a number", node)
+            raise self.error(f"{describe(node)} is not allowed here; use a number", node)
 
     def _check_literal(self, node: ast.AST, depth: int, numbers_only: bool = False) -> None:
         """An argument value: a number, True/False/None, or a tuple/list of numbers."""
@@ -219,7 +187,7 @@ class Expression:
                 self._check_literal(element, depth + 1, numbers_only=True)
         else:
             raise self.error(
-                f"{_describe(node)} is not allowed as a literal; keyword arguments and list "
+                f"{describe(node)} is not allowed as a literal; keyword arguments and list "
                 "elements must be numbers, True, False or None",
                 node,
             )
@@ -250,7 +218,7 @@ class Expression:
             return None
         line = lines[left[0] - 1]
         gap = line[left[2]:right[1]]
-        symbol = _op_symbol(node).strip("'")
+        symbol = op_symbol(node).strip("'")
         where = gap.find(symbol)
         if where < 0:
             return None
@@ -279,7 +247,7 @@ class Expression:
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 raise self.error("'*' unpacking is not allowed in a call", arg)
-            if _is_literal_shape(arg):
+            if is_literal_shape(arg):
                 self._check_literal(arg, depth + 1)
             else:
                 self._check_expr(arg, depth + 1)
@@ -325,13 +293,13 @@ class Expression:
             values = [self._eval(e, env) for e in node.elts]
             if isinstance(node, ast.Tuple):
                 return tuple(values)
-            return self._run(node, _numeric_array, values)
+            return self._run(node, numeric_array, values)
         if isinstance(node, ast.BinOp):
             left, right = self._eval(node.left, env), self._eval(node.right, env)
-            return self._run(node, _BINARY[type(node.op)], *_numbers_as_float(left, right))
+            return self._run(node, BINARY[type(node.op)], *numbers_as_float(left, right))
         if isinstance(node, ast.UnaryOp):
             operand = self._eval(node.operand, env)
-            return self._run(node, _UNARY[type(node.op)], *_numbers_as_float(operand))
+            return self._run(node, UNARY[type(node.op)], *numbers_as_float(operand))
         if isinstance(node, ast.Attribute):
             value = self._tensor_receiver(node, self._eval(node.value, env))
             return self._run(node, lambda: value.T)
@@ -341,7 +309,7 @@ class Expression:
             return self._run(node, lambda: value[index])
         if isinstance(node, ast.Call):
             return self._eval_call(node, env)
-        raise self.error(f"{_describe(node)} is not allowed here", node)  # checked before
+        raise self.error(f"{describe(node)} is not allowed here", node)  # checked before
 
     def _eval_index(self, node: ast.AST):
         if isinstance(node, ast.Tuple):
@@ -385,33 +353,3 @@ class Expression:
             raise self.error(str(e), node) from e
         except (TypeError, ValueError, IndexError, ZeroDivisionError, OverflowError) as e:
             raise self.error(f"{type(e).__name__}: {e}", node) from e
-
-
-def _numeric_array(values) -> np.ndarray:
-    """A list literal as an array of numbers (labels, constants); ragged lists are refused."""
-    array = np.asarray(values)
-    if array.dtype.kind not in "biuf" or array.size == 0:
-        raise ValueError("a list must hold numbers (all rows of the same length), at least one")
-    return array
-
-
-def _op_symbol(node: ast.BinOp) -> str:
-    symbols = {ast.FloorDiv: "//", ast.Mod: "%", ast.LShift: "<<", ast.RShift: ">>",
-               ast.BitOr: "|", ast.BitAnd: "&", ast.BitXor: "^"}
-    return repr(symbols.get(type(node.op), type(node.op).__name__))
-
-
-def _is_literal_shape(node: ast.AST) -> bool:
-    """True for an argument that can only be a literal (True/False/None or a tuple)."""
-    if isinstance(node, ast.Constant):
-        return node.value is None or isinstance(node.value, bool)
-    return isinstance(node, ast.Tuple)
-
-
-def _numbers_as_float(*values):
-    """Plain numbers become float64 scalars, so ``9 ** 9 ** 9`` overflows to inf at once
-    instead of computing a huge Python integer."""
-    return tuple(
-        np.float64(v) if isinstance(v, numbers.Number) and not isinstance(v, Tensor) else v
-        for v in values
-    )
