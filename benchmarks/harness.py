@@ -15,8 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 #: seconds to pause when switching between thread pools (NumPy's BLAS <-> PyTorch), so the
-#: threads of the one that just ran stop spinning before the other is timed
-SETTLE_SECONDS = 0.05
+#: threads of the one that just ran stop spinning before the other is timed. OpenBLAS threads
+#: spin for about 0.1 s and Intel OpenMP's (PyTorch) for 0.2 s (KMP_BLOCKTIME) after their
+#: last work; measured at batch 100, a 0.05 s pause left PyTorch at 2.7x the reference and
+#: the NumPy steps after it slowed too, 0.2 s gave PyTorch 0.79x.
+SETTLE_SECONDS = 0.25
 
 
 #: True once :func:`keep_freed_memory` succeeded (subprocesses then do the same)
