@@ -111,7 +111,8 @@ def main(argv=None) -> int:
 
     checks = report.targets(results)
     if checks:
-        emit("Targets (issue 7)", report.targets_table(checks))
+        title = "Targets (issue 7)" + (": quick sizes, not comparable" if args.quick else "")
+        emit(title, report.targets_table(checks))
     if notes:
         emit("Notes", "\n".join(f"- {n}" for n in dict.fromkeys(notes)))
     elapsed = time.perf_counter() - started

@@ -70,6 +70,7 @@ def test_quick_run_prints_tables_and_writes_results_only_where_asked(tmp_path, c
     assert "book-style NumPy layers | 1.00" in printed
     assert "autograd_lite Tensor API" in printed
     assert "Per-node overhead" in printed and "peak bytes/node" in printed
+    assert "Targets (issue 7): quick sizes, not comparable" in printed
     text = target.read_text(encoding="utf-8")
     assert "## Environment" in text and "NumPy: " + np.__version__ in text
     assert "Training step" in text
