@@ -103,11 +103,29 @@ class Domain:
         return tuple(arrays), params
 
 
+#: The operand layouts the "matmul" rule draws: matrices, 1-D operands (promoted as NumPy's
+#: matmul does) and stacks of matrices whose batch axes broadcast.
+MATMUL_VARIANTS = 7
+
+
+def matmul_shapes(n: int, k: int, m: int, batch: int, variant: int) -> list[tuple]:
+    """The two operand shapes of one matmul layout (``variant`` in ``range(MATMUL_VARIANTS)``)."""
+    return [
+        [(n, k), (k, m)],
+        [(k,), (k, m)],
+        [(n, k), (k,)],
+        [(k,), (k,)],
+        [(batch, n, k), (k, m)],
+        [(batch, n, k), (1, k, m)],
+        [(n, k), (batch, k, m)],
+    ][variant]
+
+
 def _draw_shapes(rule: str, arity: int, rng: np.random.Generator) -> list[tuple]:
     dims = [int(d) for d in rng.integers(1, 5, size=3)]
     if rule == "matmul":
         n, k, m = dims
-        return [(n, k), (k, m)]
+        return matmul_shapes(n, k, m, int(rng.integers(1, 4)), int(rng.integers(MATMUL_VARIANTS)))
     if rule == "affine":
         n, k, m = dims
         return [(n, k), (k, m), (m,)]

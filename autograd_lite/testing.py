@@ -21,7 +21,7 @@ from hypothesis.extra import numpy as hnp
 
 from .errors import InvalidArgumentError
 from .gradcheck import check_op
-from .op import Domain, Op
+from .op import MATMUL_VARIANTS, Domain, Op, matmul_shapes
 from .tensor import Tensor
 
 __all__ = [
@@ -114,7 +114,8 @@ def broadcastable_shapes(n: int, min_dims: int = 1, max_dims: int = 3, max_side:
 def _shapes(domain: Domain):
     side = st.integers(1, 4)
     if domain.shapes == "matmul":
-        return st.tuples(side, side, side).map(lambda d: ((d[0], d[1]), (d[1], d[2])))
+        variant = st.integers(0, MATMUL_VARIANTS - 1)
+        return st.tuples(side, side, side, side, variant).map(lambda d: tuple(matmul_shapes(*d)))
     if domain.shapes == "affine":
         return st.tuples(side, side, side).map(lambda d: ((d[0], d[1]), (d[1], d[2]), (d[2],)))
     if domain.shapes == "broadcast":

@@ -117,6 +117,20 @@ def test_all_operators_and_methods_give_the_right_gradients():
         np.testing.assert_allclose(tensor.grad, num, rtol=1e-5, atol=1e-7)
 
 
+def test_matmul_with_1d_and_batched_operands():
+    # Values are checked against central differences by the registry suite (the "matmul" domain
+    # draws these layouts); here: the dot product, and every gradient has its input's shape.
+    a, b = ag.Tensor([1.0, 2.0]), ag.Tensor([3.0, 4.0])
+    (a @ b).backward()
+    np.testing.assert_array_equal(a.grad, [3.0, 4.0])
+    np.testing.assert_array_equal(b.grad, [1.0, 2.0])
+    rng = np.random.default_rng(3)
+    for sa, sb in (((3,), (3, 2)), ((2, 3), (3,)), ((4, 2, 3), (3, 2)), ((2, 3), (4, 3, 2))):
+        a, b = ag.Tensor(rng.normal(size=sa)), ag.Tensor(rng.normal(size=sb))
+        (a @ b).sum().backward()
+        assert a.grad.shape == sa and b.grad.shape == sb
+
+
 def test_integer_array_indexing_accumulates_repeated_indices():
     x = ag.Tensor(np.arange(4.0))
     x[np.array([0, 0, 3, 0])].sum().backward()

@@ -36,6 +36,8 @@ class MatMul(Op):
     @staticmethod
     def backward(saved, g, needs):
         a, b = saved
+        if a.ndim == 1 and b.ndim == 1:  # a dot product: g is a scalar
+            return (g * b if needs[0] else None), (g * a if needs[1] else None)
         if a.ndim == 2 and b.ndim == 2:
             # np.dot on 2-D arrays avoids matmul's slow path for transposed views.
             ga = np.dot(g, b.T) if needs[0] else None
