@@ -140,14 +140,14 @@ def backward(root, grad=None, retain_graph: bool = False) -> None:
     # so when the tensor comes off this heap, all of them have passed their gradient back and
     # its sum in ``grads`` is complete. (PyTorch's engine orders its work the same way.)
     heap = []
+    # Nothing visible changes until every op's backward has succeeded: a pass that raises
+    # (a freed graph, a bad op) leaves every .grad and every residual as it was.
+    done = []  # (tensor, g) of the op results, in the order they were processed
     _schedule(root, heap, leaves)
     while heap:
         tensor = heapq.heappop(heap)[2]
         g = grads.pop(id(tensor))
-        # Every tensor that needs a gradient keeps it: leaves for the optimizer, the others so
-        # the graph picture can show gradients on every edge. Accumulation builds a new array.
-        tensor.grad = g if tensor.grad is None else tensor.grad + g
-        owned.add(id(tensor.grad))
+        done.append((tensor, g))
         node = tensor._node
         op = node.op
         if node.saved is FREED:
@@ -161,8 +161,6 @@ def backward(root, grad=None, retain_graph: bool = False) -> None:
             input_grads = op.backward(node.saved, g)
         if not isinstance(input_grads, tuple) or len(input_grads) != len(node.inputs):
             _raise_bad_return(op, node, input_grads)
-        if not retain_graph:
-            node.saved = FREED
         for index, (inp, need, gi) in enumerate(zip(node.inputs, node.needs, input_grads)):
             if not need:
                 continue
@@ -179,6 +177,13 @@ def backward(root, grad=None, retain_graph: bool = False) -> None:
                 _schedule(inp, heap, leaves)
             else:
                 grads[key] = previous + gi
+    for tensor, g in done:
+        # Every tensor that needs a gradient keeps it: leaves for the optimizer, the others so
+        # the graph picture can show gradients on every edge. Accumulation builds a new array.
+        tensor.grad = g if tensor.grad is None else tensor.grad + g
+        owned.add(id(tensor.grad))
+        if not retain_graph:
+            tensor._node.saved = FREED
     for leaf in leaves:
         g = grads.pop(id(leaf))
         leaf.grad = g if leaf.grad is None else leaf.grad + g

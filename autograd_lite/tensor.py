@@ -260,14 +260,17 @@ class Tensor:
 def _constant(value, dtype) -> np.ndarray:
     """A raw NumPy array or Python number used in an expression: a constant with no gradient.
 
-    Python numbers take the dtype of the tensors they meet, so ``t32 * 2`` stays float32.
+    Python numbers take the dtype of the float tensors they meet, so ``t32 * 2`` stays float32;
+    with an integer or boolean tensor NumPy's promotion applies (``int_tensor * 0.5`` is float).
     """
     if isinstance(value, np.ndarray):
         return value
     if type(value) is float or type(value) is int or (
         isinstance(value, numbers.Number) and not isinstance(value, (bool, np.bool_))
     ):
-        return np.asarray(value, dtype=dtype if dtype is not None else np.float64)
+        if dtype is None:
+            return np.asarray(value, dtype=np.float64)
+        return np.asarray(value, dtype=dtype) if dtype.kind == "f" else np.asarray(value)
     try:
         array = np.asarray(value)
     except (TypeError, ValueError) as e:

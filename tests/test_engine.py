@@ -84,6 +84,15 @@ def test_python_numbers_keep_float32():
     assert (3 - t / 2).dtype == np.float32
 
 
+def test_python_numbers_follow_numpy_promotion_with_integer_tensors():
+    ints = ag.Tensor([1, 2, 3], requires_grad=False, dtype=np.int64)
+    np.testing.assert_array_equal((ints * 0.5).data, [0.5, 1.0, 1.5])
+    np.testing.assert_array_equal((ints + 2.7).data, np.array([1, 2, 3]) + 2.7)
+    assert (ints + 1).dtype == np.int64
+    flags = ag.Tensor([True, False], requires_grad=False, dtype=bool)
+    np.testing.assert_array_equal((flags * 3.5).data, [3.5, 0.0])
+
+
 def test_all_operators_and_methods_give_the_right_gradients():
     rng = np.random.default_rng(0)
     a0, b0 = rng.uniform(0.5, 2, (2, 3)), rng.uniform(0.5, 2, (2, 3))
@@ -241,6 +250,36 @@ def test_graph_is_freed_after_backward_and_retain_graph_keeps_it():
     assert y.node.saved is FREED
     with pytest.raises(ag.BackwardError, match="already freed"):
         y.backward()
+
+
+def test_a_failed_backward_changes_nothing():
+    x = ag.Tensor([1.0, 2.0])
+    y = (x * x).sum()
+    y.backward()
+    before = (x.grad.copy(), y.grad.copy())
+    with pytest.raises(ag.BackwardError, match="already freed"):
+        y.backward()
+    np.testing.assert_array_equal(x.grad, before[0])
+    np.testing.assert_array_equal(y.grad, before[1])
+
+    class Broken(ag.Op):
+        label = "Broken"
+
+        @staticmethod
+        def forward(x):
+            return x * 2, None
+
+        @staticmethod
+        def backward(saved, g):
+            return (np.ones(7),)
+
+    a = ag.Tensor([1.0, 2.0])
+    h = a * 3
+    out = (ag.apply(Broken, h) * h).sum()
+    with pytest.raises(ag.ShapeError, match="Broken"):
+        out.backward()
+    assert a.grad is None and h.grad is None and out.grad is None
+    assert not out.node.freed and not h.node.freed  # the residuals are kept: fix and retry
 
 
 def test_no_gradient_work_for_inputs_that_need_none():
