@@ -76,7 +76,9 @@ def fit(
     verbose
         Print one table row per epoch to stdout as it finishes.
 
-    The history's ``loss`` is the mean minibatch loss during each epoch; ``train_acc``,
+    Losses are means per example, whatever the batch size (for ``"mean_squared_error"``: the
+    book's 0.5 * sum of squares of one example, averaged over the examples). The history's
+    ``loss`` is the mean minibatch loss during each epoch; ``train_acc``,
     ``test_loss`` and ``test_acc`` are measured after the epoch in eval mode, like the book's
     ``network.accuracy(x_train, t_train)``.
     """
@@ -115,7 +117,7 @@ def fit(
             for xb, tb in batches(x, t, batch_size, shuffle=bool(shuffle), rng=rng):
                 value = _step(model, optimizer, params, loss_fn, loss_name, xb, tb)
                 history.step_loss.append(value)
-                total += value * xb.shape[0]
+                total += value * _examples_weight(loss_name, xb.shape[0])
                 if bar is not None:
                     bar.set_postfix_str(f"epoch {epoch}/{epochs} loss {value:.4f}", refresh=False)
                     bar.update(1)
@@ -159,6 +161,14 @@ def evaluate(model, x, t, loss="softmax_with_loss", batch_size: int = 1000):
     return _measure(model, x, t, loss_fn, loss_name, batch_size, True)
 
 
+def _examples_weight(loss_name, batch: int) -> int:
+    """How many examples one minibatch's loss stands for, so that a sum over minibatches divided
+    by the number of examples is a mean per example whatever the batch size: the batch-mean
+    losses count ``batch`` times; ``mean_squared_error`` (the book's 0.5 * sum over the batch)
+    already adds its examples up, so it counts once."""
+    return 1 if loss_name == "mean_squared_error" else batch
+
+
 def _measure(model, x, t, loss_fn, loss_name, batch_size, with_loss: bool):
     _set_mode(model, train=False)
     total_loss, correct, counted = 0.0, 0, True
@@ -166,7 +176,8 @@ def _measure(model, x, t, loss_fn, loss_name, batch_size, with_loss: bool):
         for xb, tb in batches(x, t, batch_size, shuffle=False):
             y = model(Tensor(xb, requires_grad=False))
             if with_loss:
-                total_loss += float(loss_fn(y, _fit_labels(tb, y, loss_name)).item()) * len(xb)
+                value = float(loss_fn(y, _fit_labels(tb, y, loss_name)).item())
+                total_loss += value * _examples_weight(loss_name, len(xb))
             hits = _correct(_data(y), tb)
             counted = counted and hits is not None
             correct += hits or 0

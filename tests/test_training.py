@@ -354,3 +354,17 @@ def test_without_shuffling_the_run_needs_no_rng():
             ).step_loss
         )
     assert runs[0] == runs[1] and len(runs[0]) == 8
+
+
+@pytest.mark.parametrize("loss", ["mean_squared_error", "softmax_with_loss"])
+def test_evaluated_loss_does_not_depend_on_the_batch_size(loss):
+    rng = np.random.default_rng(5)
+    model = ag.nn.MLP([4, 6, 3], rng=rng)
+    x = rng.normal(size=(50, 4))
+    t = np.eye(3)[rng.integers(0, 3, size=50)]
+    values = [evaluate(model, x, t, loss=loss, batch_size=size)[0] for size in (7, 10, 50, 1000)]
+    np.testing.assert_allclose(values, values[0], rtol=1e-12)
+    logits = model(ag.Tensor(x, requires_grad=False))
+    full = getattr(ag, loss)(logits, t).item()
+    per_example = full / len(x) if loss == "mean_squared_error" else full
+    assert values[0] == pytest.approx(per_example, rel=1e-12)
