@@ -5,6 +5,8 @@ Every function takes Tensors, NumPy arrays or Python numbers; arrays and numbers
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from .errors import InvalidArgumentError
@@ -83,8 +85,8 @@ def dropout(x, ratio=0.5, train=True, rng=None):
     ``rng`` is a ``numpy.random.Generator`` (a fresh one when None); the mask is a constant input
     of the ``Dropout`` node, so the op itself stays deterministic and checkable.
     """
-    if not 0.0 <= ratio < 1.0:
-        raise InvalidArgumentError(f"dropout: ratio must be in [0, 1), got {ratio!r}")
+    if isinstance(ratio, bool) or not isinstance(ratio, numbers.Real) or not 0.0 <= ratio < 1.0:
+        raise InvalidArgumentError(f"dropout: ratio must be a number in [0, 1), got {ratio!r}")
     if not train or ratio == 0.0:
         return x if isinstance(x, Tensor) else Tensor(x, requires_grad=False)
     if rng is None:

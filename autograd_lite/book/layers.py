@@ -180,9 +180,10 @@ class Dropout(_EngineLayer):
     ``train_flg=False`` multiplies by (1 - ratio). ``rng``: a numpy Generator (fresh if None)."""
 
     def __init__(self, dropout_ratio=0.5, rng=None):
-        if not 0.0 <= dropout_ratio < 1.0:
+        ratio = dropout_ratio
+        if isinstance(ratio, bool) or not isinstance(ratio, numbers.Real) or not 0 <= ratio < 1:
             raise InvalidArgumentError(
-                f"Dropout: dropout_ratio must be in [0, 1), got {dropout_ratio!r}"
+                f"Dropout: dropout_ratio must be a number in [0, 1), got {dropout_ratio!r}"
             )
         self.dropout_ratio = dropout_ratio
         self.rng = as_rng(rng, "Dropout")
