@@ -142,12 +142,15 @@ def backward(root, grad=None, retain_graph: bool = False) -> None:
     heap = []
     # Nothing visible changes until every op's backward has succeeded: a pass that raises
     # (a freed graph, a bad op) leaves every .grad and every residual as it was.
-    done = []  # (tensor, g) of the op results, in the order they were processed
+    # The op results in the order they were processed, and their gradients. Two lists, not
+    # one of pairs: on a long chain 100,000 live pair tuples would wake the garbage collector.
+    done, done_grads = [], []
     _schedule(root, heap, leaves)
     while heap:
         tensor = heapq.heappop(heap)[2]
         g = grads.pop(id(tensor))
-        done.append((tensor, g))
+        done.append(tensor)
+        done_grads.append(g)
         node = tensor._node
         op = node.op
         if node.saved is FREED:
@@ -177,7 +180,7 @@ def backward(root, grad=None, retain_graph: bool = False) -> None:
                 _schedule(inp, heap, leaves)
             else:
                 grads[key] = previous + gi
-    for tensor, g in done:
+    for tensor, g in zip(done, done_grads):
         # Every tensor that needs a gradient keeps it: leaves for the optimizer, the others so
         # the graph picture can show gradients on every edge. Accumulation builds a new array.
         tensor.grad = g if tensor.grad is None else tensor.grad + g
