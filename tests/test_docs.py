@@ -520,3 +520,24 @@ def test_api_reference_lists_every_tensor_method():
     }
     missing = sorted(methods - documented)
     assert not missing, f"docs/api.md has no '#### `Tensor.NAME(...)`' entry for {missing}"
+
+
+# ----- links between pages point to files that exist ------------------------------------------
+
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(ROOT)) for p in PAGES])
+def test_relative_links_point_to_existing_files(page):
+    text = page.read_text(encoding="utf-8")
+    code = {b.text for b in extract_blocks(text, str(page))}
+    for body in code:
+        text = text.replace(body, "")
+    broken = []
+    for target in LINK.findall(text):
+        path = target.split("#")[0]
+        if not path or re.match(r"^[a-z]+:", path):
+            continue
+        if not (page.parent / path).exists():
+            broken.append(target)
+    assert not broken, f"{page.relative_to(ROOT)} links to missing files: {broken}"
