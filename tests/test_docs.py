@@ -391,6 +391,8 @@ def _core_error_cases():
     T = ag.Tensor
     ones = np.ones
 
+    inside = "autograd_lite.docs_example"
+
     def op(name, label="Bad", arity=1, backward=None, forward=None, **attrs):
         body = {"label": label, **attrs}
         if forward is not False:
@@ -447,6 +449,7 @@ def _core_error_cases():
         ("axis range", lambda: T(ones((2, 3))).sum(axis=2)),
         ("axis type", lambda: T(ones((2, 3))).sum(axis=1.5)),
         ("axis repeat", lambda: T(ones((2, 3))).sum(axis=(0, 0))),
+        ("softmax axis", lambda: ag.softmax(T(ones((2, 3))), axis=5)),
         ("mean empty", lambda: T(ones(0)).mean()),
         ("max empty", lambda: T(ones(0)).max()),
         ("dropout ratio", lambda: ag.dropout(T(ones(3)), ratio=1.0)),
@@ -482,6 +485,9 @@ def _core_error_cases():
         ),
         ("backward args", lambda: op("Args", label="A", backward=lambda g: (g,))),
         ("domain type", lambda: op("Dom", label="D", domain={"arity": 1})),
+        # __module__ inside the package makes these built-in ops; both fail before registering
+        ("built-in label", lambda: op("Square", "Add", domain=ag.Domain(), __module__=inside)),
+        ("built-in domain", lambda: op("Square", "Square", __module__=inside)),
         ("domain arity", lambda: ag.Domain(arity=0)),
         ("domain shapes", lambda: ag.Domain(shapes="weird")),
         ("domain bounds", lambda: ag.Domain(arity=2, low=(0, 1, 2))),
