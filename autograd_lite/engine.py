@@ -179,18 +179,24 @@ def backward(root, grad=None, retain_graph: bool = False) -> None:
                 grads[key] = gi
                 _schedule(inp, heap, leaves)
             else:
-                grads[key] = previous + gi
+                grads[key] = _add(previous, gi)
     for tensor, g in zip(done, done_grads):
         # Every tensor that needs a gradient keeps it: leaves for the optimizer, the others so
         # the graph picture can show gradients on every edge. Accumulation builds a new array.
-        tensor.grad = g if tensor.grad is None else tensor.grad + g
+        tensor.grad = g if tensor.grad is None else _add(tensor.grad, g)
         owned.add(id(tensor.grad))
         if not retain_graph:
             tensor._node.saved = FREED
     for leaf in leaves:
         g = grads.pop(id(leaf))
-        leaf.grad = g if leaf.grad is None else leaf.grad + g
+        leaf.grad = g if leaf.grad is None else _add(leaf.grad, g)
     _own_leaf_grads(leaves, owned)
+
+
+def _add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a + b as a new array: NumPy returns a scalar for two 0-d arrays, a gradient is an array."""
+    total = a + b
+    return total if type(total) is np.ndarray else np.asarray(total)
 
 
 def _schedule(tensor, heap, leaves) -> None:

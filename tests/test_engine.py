@@ -229,6 +229,15 @@ def test_topological_order_puts_every_input_before_its_consumers():
                     assert position[id(inp)] < position[id(t)]
 
 
+def test_gradients_of_0d_tensors_are_arrays():
+    x = ag.Tensor(3.0)
+    y = x * x
+    y.backward(retain_graph=True)
+    y.backward()
+    assert type(x.grad) is np.ndarray and x.grad.shape == () and x.grad == 12.0
+    assert type(y.grad) is np.ndarray
+
+
 def test_fan_out_accumulates():
     x = ag.Tensor([1.0, 2.0])
     y = x * 3.0 + x.exp() + x
