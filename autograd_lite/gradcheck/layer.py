@@ -8,11 +8,10 @@ or a ``params`` dict with the gradients in a ``grads`` dict or ``d<name>`` attri
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 
 from ..errors import GradcheckError, InvalidArgumentError
+from .local import input_names
 from .numeric import elementwise, lowest_precision, precision_for, upstream, validate_settings
 from .report import Check, GradcheckReport, compare
 
@@ -51,7 +50,7 @@ def check_layer(
         )
     kwargs = dict(forward_kwargs or {})
     cls = type(layer).__name__
-    names = _forward_names(layer, len(inputs))
+    names = input_names(layer, len(inputs))
     arrays = [np.asarray(x) for x in inputs]
     for i, a in enumerate(arrays):
         if a.dtype.kind not in "biuf":
@@ -171,16 +170,6 @@ def _check(layer, cls, names, arrays, params, kwargs, rng, eps, atol, rtol, rais
     if raise_on_failure and not report.ok:
         raise GradcheckError(f"{report.summary()}\n{report}", report)
     return report
-
-
-def _forward_names(layer, count: int) -> list[str]:
-    try:
-        params = list(inspect.signature(layer.forward).parameters.values())
-    except (TypeError, ValueError):
-        params = []
-    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    names = [p.name for p in params if p.kind in kinds][:count]
-    return names + [f"input {i}" for i in range(len(names), count)]
 
 
 def _find_parameters(layer) -> dict[str, np.ndarray]:
