@@ -111,8 +111,13 @@ def _check_finite(array, what: str) -> None:
         raise AnomalyError(f"{what} contains {bad} (detect_anomaly)")
 
 
-def backward(root, grad=None, retain_graph: bool = False) -> None:
-    """Run the chain rule from ``root`` and accumulate ``.grad`` on every tensor that needs one."""
+def backward(root, grad=None, retain_graph: bool = False, record: list | None = None) -> None:
+    """Run the chain rule from ``root`` and accumulate ``.grad`` on every tensor that needs one.
+
+    ``record``, when a list, receives ``(tensor, g)`` for every tensor of the pass once it has
+    succeeded: ``g`` is the tensor's complete gradient from this pass, op results in the order
+    they were processed, then the leaves (``render_backward`` draws one frame per entry).
+    """
     if not root.requires_grad:
         raise BackwardError(
             "backward: this tensor does not require a gradient (it was made from constants only, "
@@ -187,6 +192,9 @@ def backward(root, grad=None, retain_graph: bool = False) -> None:
         owned.add(id(tensor.grad))
         if not retain_graph:
             tensor._node.saved = FREED
+    if record is not None:
+        record.extend(zip(done, done_grads))
+        record.extend((leaf, grads[id(leaf)]) for leaf in leaves)
     for leaf in leaves:
         g = grads.pop(id(leaf))
         leaf.grad = g if leaf.grad is None else _add(leaf.grad, g)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..engine import FREED, unbroadcast
+from .. import engine
 from ..errors import BackwardError, InvalidArgumentError, RenderError
 from ..tensor import Tensor
 from .backends import pipe, write_bytes_atomic
@@ -38,40 +38,6 @@ def _describe(t: Tensor) -> str:
     if t._node is not None:
         return f"the output of {t._node.label}"
     return "a parameter"
-
-
-def _steps(loss: Tensor, retain_graph: bool):
-    """Yield ``(tensor, g)`` in chain-rule order, with ``g`` the tensor's complete gradient."""
-    order = [t for t in walk([loss]) if isinstance(t, Tensor) and t.requires_grad]
-    grads = {id(loss): np.ones_like(loss.data)}
-    for t in reversed(order):
-        g = grads.pop(id(t), None)
-        if g is None:
-            continue
-        node = t._node
-        if node is not None:
-            op = node.op
-            if node.saved is FREED:
-                raise BackwardError(
-                    f"render_backward: the graph through {op.label} was already freed by an "
-                    "earlier backward(); call backward(retain_graph=True) first, or draw before it"
-                )
-            if op.backward_takes_needs:
-                input_grads = op.backward(node.saved, g, node.needs)
-            else:
-                input_grads = op.backward(node.saved, g)
-            if not retain_graph:
-                node.saved = FREED
-            for index, (inp, need, gi) in enumerate(zip(node.inputs, node.needs, input_grads)):
-                if not need:
-                    continue
-                gi = np.asarray(gi)
-                if gi.shape != inp.data.shape:
-                    gi = unbroadcast(gi, inp.data.shape, op.label, index)
-                gi = gi.astype(inp.data.dtype, copy=False)
-                previous = grads.get(id(inp))
-                grads[id(inp)] = gi if previous is None else previous + gi
-        yield t, g
 
 
 def _check_own_options(grads, gif, max_steps, retain_graph, frame_ms) -> None:
@@ -141,7 +107,12 @@ def render_backward(loss, folder, *, values=True, grads=True, rankdir="LR", coll
     known = {}
     pictures = [pipe(build_dot([loss], grad_map=known, caption="forward pass: no gradients yet",
                                **draw).source, "png")]
-    steps = list(_steps(loss, retain_graph))
+    # The engine's own pass, recorded step by step, shown in the picture's reverse topological
+    # order (highest vertex id first): every consumer of a tensor comes before it, so each
+    # recorded gradient is complete when its frame appears.
+    steps = []
+    engine.backward(loss, retain_graph=retain_graph, record=steps)
+    steps.sort(key=lambda step: int(ids[id(step[0])][1:]), reverse=True)
     for k, (t, g) in enumerate(steps, start=1):
         known[id(t)] = g
         vid = ids[id(t)]
@@ -153,10 +124,6 @@ def render_backward(loss, folder, *, values=True, grads=True, rankdir="LR", coll
             caption += f"; {t._node.label} passes it on to its inputs"
         pictures.append(pipe(build_dot([loss], grad_map=dict(known), highlight=marks,
                                      caption=caption, **draw).source, "png"))
-    for t, g in steps:  # the same accumulation as loss.backward()
-        g = np.array(g, copy=True) if t._node is None else g
-        t.grad = g if t.grad is None else t.grad + g
-
     paths = []
     for k, data in enumerate(pictures):
         path = folder / f"step_{k:03d}.png"
