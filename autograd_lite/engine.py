@@ -27,33 +27,52 @@ _SEQUENCE = itertools.count()
 class Node:
     """How a tensor was made: ``op`` applied to ``inputs`` with keyword ``params``.
 
+    ``t.node`` returns one of these for an op result. It is a view: the fields live on the
+    tensor itself (``Tensor._op``, ``._inputs``, ...), so each recorded op costs one Python
+    object (plus its inputs tuple) rather than two, which keeps the garbage collector's scans
+    short on long graphs. Two views of the same tensor compare equal.
+
     ``inputs`` holds Tensors, and plain ``numpy.ndarray`` for constants (data, labels, numbers).
-    ``seq`` is the node's recording number (larger = recorded later).
+    ``needs`` says which inputs need a gradient; ``scope`` is the ``name_scope`` it was recorded
+    in; ``seq`` is the node's recording number (larger = recorded later).
     """
 
-    __slots__ = ("op", "inputs", "params", "saved", "needs", "scope", "seq")
+    __slots__ = ("tensor",)
 
-    def __init__(self, op, inputs, params, saved, needs, scope):
-        self.op = op
-        self.inputs = inputs
-        self.params = params
-        self.saved = saved
-        self.needs = needs
-        self.scope = scope
-        self.seq = next(_SEQUENCE)
+    def __init__(self, tensor):
+        self.tensor = tensor
+
+    op = property(lambda self: self.tensor._op, doc="The op class (``Mul``, ``Affine``, ...).")
+    inputs = property(lambda self: self.tensor._inputs, doc="The inputs, in order.")
+    saved = property(lambda self: self.tensor._saved, doc="The residuals, or ``FREED``.")
+    needs = property(lambda self: self.tensor._needs, doc="Which inputs need a gradient.")
+    scope = property(lambda self: self.tensor._scope, doc="The name scope, ``a/b`` or ``\"\"``.")
+    seq = property(lambda self: self.tensor._seq, doc="The recording number.")
+
+    @property
+    def params(self) -> dict:
+        """The op's keyword parameters (a new dict; empty for most ops)."""
+        params = self.tensor._params
+        return dict(params) if params else {}
 
     @property
     def label(self) -> str:
         """The op's label, as the graph picture shows it (``"Mul"``, ``"Affine"``, ...)."""
-        return self.op.label
+        return self.tensor._op.label
 
     @property
     def freed(self) -> bool:
         """True once a backward pass without ``retain_graph`` released the residuals."""
-        return self.saved is FREED
+        return self.tensor._saved is FREED
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Node) and other.tensor is self.tensor
+
+    def __hash__(self) -> int:
+        return hash(id(self.tensor))
 
     def __repr__(self) -> str:
-        return f"<Node {self.op.label} of {len(self.inputs)} input(s)>"
+        return f"<Node {self.label} of {len(self.inputs)} input(s)>"
 
 
 def unbroadcast(g: np.ndarray, shape: tuple, op_label: str, index: int) -> np.ndarray:
@@ -91,14 +110,13 @@ def topological_order(root) -> list:
         inputs_done = expanded.pop()
         if id(tensor) in done:
             continue
-        node = tensor._node
-        if inputs_done or node is None:
+        if inputs_done or tensor._op is None:
             done.add(id(tensor))
             order.append(tensor)
             continue
         stack.append(tensor)
         expanded.append(True)
-        for inp, need in zip(node.inputs, node.needs):
+        for inp, need in zip(tensor._inputs, tensor._needs):
             if need and id(inp) not in done:
                 stack.append(inp)
                 expanded.append(False)
@@ -118,58 +136,43 @@ def backward(root, grad=None, retain_graph: bool = False, record: list | None = 
     succeeded: ``g`` is the tensor's complete gradient from this pass, op results in the order
     they were processed, then the leaves (``render_backward`` draws one frame per entry).
     """
-    if not root.requires_grad:
-        raise BackwardError(
-            "backward: this tensor does not require a gradient (it was made from constants only, "
-            "inside no_grad(), or with requires_grad=False)"
-        )
-    if grad is None:
-        if root.data.size != 1:
-            raise BackwardError(
-                f"backward: the output has shape {root.shape}; only a single-element output gets "
-                "an implicit gradient of 1. Pass grad= with the same shape, or reduce it first "
-                "with .sum()"
-            )
-        grad = np.ones_like(root.data)
-    else:
-        grad = np.array(grad.data if hasattr(grad, "_node") else grad, dtype=root.dtype)
-        if grad.shape != root.shape:
-            raise ShapeError(
-                f"backward: grad has shape {grad.shape}, but the output has shape {root.shape}"
-            )
+    grad = _seed(root, grad)
     anomaly = ANOMALY.get()
     grads = {id(root): grad}  # tensor id -> its gradient, summed over the ops that used it
     leaves = []
-    owned = set()  # ids of the arrays given to non-leaves as .grad
-    # Newest node first. Every op that used a tensor was recorded after the tensor was made,
-    # so when the tensor comes off this heap, all of them have passed their gradient back and
+    # Op results wait on a heap of their recording numbers, newest first (negated, as heapq
+    # pops the smallest). Every op that used a tensor was recorded after the tensor was made,
+    # so when the tensor comes off the heap, all of them have passed their gradient back and
     # its sum in ``grads`` is complete. (PyTorch's engine orders its work the same way.)
     heap = []
+    waiting = {}  # recording number -> the op result waiting on the heap
+    _schedule(root, heap, waiting, leaves)
     # Nothing visible changes until every op's backward has succeeded: a pass that raises
     # (a freed graph, a bad op) leaves every .grad and every residual as it was.
     # The op results in the order they were processed, and their gradients. Two lists, not
     # one of pairs: on a long chain 100,000 live pair tuples would wake the garbage collector.
     done, done_grads = [], []
-    _schedule(root, heap, leaves)
     while heap:
-        tensor = heapq.heappop(heap)[2]
+        tensor = waiting.pop(-heapq.heappop(heap))
         g = grads.pop(id(tensor))
         done.append(tensor)
         done_grads.append(g)
-        node = tensor._node
-        op = node.op
-        if node.saved is FREED:
+        op = tensor._op
+        saved = tensor._saved
+        if saved is FREED:
             raise BackwardError(
                 f"backward: the graph through {op.label} was already freed by an earlier "
                 "backward(); call backward(retain_graph=True) the first time to run it twice"
             )
+        inputs = tensor._inputs
+        needs = tensor._needs
         if op.backward_takes_needs:
-            input_grads = op.backward(node.saved, g, node.needs)
+            input_grads = op.backward(saved, g, needs)
         else:
-            input_grads = op.backward(node.saved, g)
-        if not isinstance(input_grads, tuple) or len(input_grads) != len(node.inputs):
-            _raise_bad_return(op, node, input_grads)
-        for index, (inp, need, gi) in enumerate(zip(node.inputs, node.needs, input_grads)):
+            input_grads = op.backward(saved, g)
+        if not isinstance(input_grads, tuple) or len(input_grads) != len(inputs):
+            _raise_bad_return(op, inputs, input_grads)
+        for index, (inp, need, gi) in enumerate(zip(inputs, needs, input_grads)):
             if not need:
                 continue
             data = inp.data
@@ -182,23 +185,47 @@ def backward(root, grad=None, retain_graph: bool = False, record: list | None = 
             previous = grads.get(key)
             if previous is None:
                 grads[key] = gi
-                _schedule(inp, heap, leaves)
+                _schedule(inp, heap, waiting, leaves)
             else:
                 grads[key] = _add(previous, gi)
     for tensor, g in zip(done, done_grads):
         # Every tensor that needs a gradient keeps it: leaves for the optimizer, the others so
         # the graph picture can show gradients on every edge. Accumulation builds a new array.
-        tensor.grad = g if tensor.grad is None else _add(tensor.grad, g)
-        owned.add(id(tensor.grad))
+        previous = tensor.grad
+        tensor.grad = g if previous is None else _add(previous, g)
         if not retain_graph:
-            tensor._node.saved = FREED
+            tensor._saved = FREED
     if record is not None:
         record.extend(zip(done, done_grads))
         record.extend((leaf, grads[id(leaf)]) for leaf in leaves)
     for leaf in leaves:
         g = grads.pop(id(leaf))
         leaf.grad = g if leaf.grad is None else _add(leaf.grad, g)
-    _own_leaf_grads(leaves, owned)
+    if leaves:
+        _own_leaf_grads(leaves, {id(tensor.grad) for tensor in done})
+
+
+def _seed(root, grad) -> np.ndarray:
+    """The gradient the pass starts from: 1 for a single-element root, else ``grad`` checked."""
+    if not root.requires_grad:
+        raise BackwardError(
+            "backward: this tensor does not require a gradient (it was made from constants only, "
+            "inside no_grad(), or with requires_grad=False)"
+        )
+    if grad is None:
+        if root.data.size != 1:
+            raise BackwardError(
+                f"backward: the output has shape {root.shape}; only a single-element output gets "
+                "an implicit gradient of 1. Pass grad= with the same shape, or reduce it first "
+                "with .sum()"
+            )
+        return np.ones_like(root.data)
+    grad = np.array(grad.data if hasattr(grad, "_op") else grad, dtype=root.dtype)
+    if grad.shape != root.shape:
+        raise ShapeError(
+            f"backward: grad has shape {grad.shape}, but the output has shape {root.shape}"
+        )
+    return grad
 
 
 def _add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -207,21 +234,22 @@ def _add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return total if type(total) is np.ndarray else np.asarray(total)
 
 
-def _schedule(tensor, heap, leaves) -> None:
-    """Queue a tensor that just got its first gradient: op results on the heap (newest first,
-    ``id`` breaks no ties but keeps tensors from ever being compared), leaves to the end."""
-    node = tensor._node
-    if node is None:
+def _schedule(tensor, heap, waiting, leaves) -> None:
+    """Queue a tensor that just got its first gradient: op results on the heap, leaves to the
+    end (they have no backward to run)."""
+    if tensor._op is None:
         leaves.append(tensor)
     else:
-        heapq.heappush(heap, (-node.seq, id(tensor), tensor))
+        seq = tensor._seq
+        waiting[seq] = tensor
+        heapq.heappush(heap, -seq)
 
 
-def _raise_bad_return(op, node, input_grads):
+def _raise_bad_return(op, inputs, input_grads):
     got = len(input_grads) if isinstance(input_grads, tuple) else type(input_grads).__name__
     raise BackwardError(
         f"{op.label}: backward must return a tuple with one gradient per input "
-        f"({len(node.inputs)}), got {got}"
+        f"({len(inputs)}), got {got}"
     )
 
 

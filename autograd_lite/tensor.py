@@ -11,7 +11,7 @@ import numbers
 import numpy as np
 
 from . import engine
-from .engine import Node
+from .engine import _SEQUENCE, Node
 from .errors import AnomalyError, DTypeError, InvalidArgumentError, ShapeError
 from .modes import ANOMALY, GRAD_ENABLED, SCOPE
 from .ops import (
@@ -73,7 +73,14 @@ class Tensor:
     copied, so the caller's array is never changed by an optimizer step.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "name", "_node", "__weakref__")
+    # An op result also records how it was made; ``node`` shows these fields as a ``Node``.
+    # They live on the tensor, not in a separate object, so a recorded op costs one Python
+    # object (and its inputs tuple) for the garbage collector to scan, not two.
+    __slots__ = (
+        "data", "grad", "requires_grad", "name",
+        "_op", "_inputs", "_params", "_saved", "_needs", "_scope", "_seq",
+        "__weakref__",
+    )
     # NumPy defers to our reflected operators: ``np_array * t`` is a Tensor.
     __array_ufunc__ = None
 
@@ -86,17 +93,18 @@ class Tensor:
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self.name = name
-        self._node = None
+        self._op = self._inputs = self._params = self._saved = self._needs = None
+        self._scope = self._seq = None
 
     @classmethod
-    def _wrap(cls, data: np.ndarray, requires_grad: bool, node=None, name=None) -> Tensor:
-        """Wrap an array without copying or checking it (the engine's fast path)."""
+    def _wrap(cls, data: np.ndarray, requires_grad: bool, name=None) -> Tensor:
+        """Wrap an array as a leaf without copying or checking it (the engine's fast path)."""
         t = cls.__new__(cls)
         t.data = data
         t.grad = None
         t.requires_grad = requires_grad
         t.name = name
-        t._node = node
+        t._op = t._inputs = t._params = t._saved = t._needs = t._scope = t._seq = None
         return t
 
     # ----- inspection ---------------------------------------------------------------------
@@ -108,12 +116,12 @@ class Tensor:
     @property
     def node(self) -> Node | None:
         """The node that made this tensor (its ``.label``, ``.inputs``, ``.params``), or None."""
-        return self._node
+        return None if self._op is None else Node(self)
 
     @property
     def is_leaf(self) -> bool:
         """True for tensors the user made (parameters, data), False for op results."""
-        return self._node is None
+        return self._op is None
 
     def item(self) -> float:
         """The value of a single-element tensor as a Python number."""
@@ -127,7 +135,7 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """A new leaf sharing this data, cut from the graph, that needs no gradient."""
-        return Tensor._wrap(self.data, False, None, self.name)
+        return Tensor._wrap(self.data, False, self.name)
 
     def zero_grad(self) -> None:
         """Forget the accumulated gradient (``.grad`` becomes None)."""
@@ -147,8 +155,8 @@ class Tensor:
         parts = [body]
         if self.name:
             parts.append(f"name={self.name!r}")
-        if self._node is not None:
-            parts.append(f"node={self._node.op.label}")
+        if self._op is not None:
+            parts.append(f"node={self._op.label}")
         elif self.requires_grad:
             parts.append("requires_grad=True")
         return "Tensor(" + ", ".join(parts) + ")"
@@ -353,5 +361,20 @@ def apply(op, *inputs, **params) -> Tensor:
     needs = tuple(needs)
     needs = _NEEDS.setdefault(needs, needs)
     scope = SCOPE.get()
-    node = Node(op, inputs, params, saved, needs, "/".join(scope) if scope else "")
-    return Tensor._wrap(y, True, node)
+    # The result, with the node's fields: how it was made (see ``engine.Node``).
+    t = _new_tensor(Tensor)
+    t.data = y
+    t.grad = None
+    t.requires_grad = True
+    t.name = None
+    t._op = op
+    t._inputs = inputs
+    t._params = params or None  # most ops have none: no empty dict kept per node
+    t._saved = saved
+    t._needs = needs
+    t._scope = "/".join(scope) if scope else ""
+    t._seq = next(_SEQUENCE)
+    return t
+
+
+_new_tensor = Tensor.__new__

@@ -134,7 +134,7 @@ class BookNetwork:
     def gradient(self, x, t) -> dict:
         """The gradient of ``loss`` for every entry of ``params``, by backprop through the graph."""
         x, t = self._check_xt(x, t, "gradient")
-        P = {key: Tensor._wrap(array, True, None, key) for key, array in self.params.items()}
+        P = {key: Tensor._wrap(array, True, key) for key, array in self.params.items()}
         self._loss(x, t, P, self._grad_train_flg).backward()
         return {key: P[key].grad for key in P}
 
@@ -143,7 +143,7 @@ class BookNetwork:
         named ``W1``, ``b1``, ... (sharing the arrays) and each layer's nodes carry its scope
         (``Affine1``, ``Relu1``, ...). ``net.loss_tensor(x, t).render("net.png")``."""
         x, t = self._check_xt(x, t, "loss_tensor")
-        P = {key: Tensor._wrap(array, True, None, key) for key, array in self.params.items()}
+        P = {key: Tensor._wrap(array, True, key) for key, array in self.params.items()}
         return self._loss(x, t, P, train_flg)
 
     def numerical_gradient(self, x, t) -> dict:

@@ -45,7 +45,7 @@ def numerical_gradient(f, x, eps: float = 1e-6) -> np.ndarray:
     if data.dtype.kind not in "biuf":
         raise DTypeError(f"numerical_gradient: x must be numeric, got dtype {data.dtype}")
     work = np.array(data, dtype=np.float64)
-    arg = Tensor._wrap(work, False, None, x.name) if isinstance(x, Tensor) else work
+    arg = Tensor._wrap(work, False, x.name) if isinstance(x, Tensor) else work
 
     def value() -> float:
         with no_grad():
@@ -136,7 +136,7 @@ def gradcheck(
     rng = np.random.default_rng(seed)
 
     # ----- analytic: one forward and backward on copies -----------------------------------
-    leaves = [Tensor._wrap(s["data"].copy(), s["check"], None, s["name"]) for s in specs]
+    leaves = [Tensor._wrap(s["data"].copy(), s["check"], s["name"]) for s in specs]
     with enable_grad():
         out = f(*leaves)
     _check_output(out)
@@ -160,7 +160,7 @@ def gradcheck(
 
     # ----- numerical: perturb private copies ----------------------------------------------
     prec = precision_for(dtype, eps, atol, rtol)
-    probes = [Tensor._wrap(s["data"].copy(), s["check"], None, s["name"]) for s in specs]
+    probes = [Tensor._wrap(s["data"].copy(), s["check"], s["name"]) for s in specs]
 
     def evaluate() -> float:
         with no_grad():

@@ -35,8 +35,8 @@ class BackwardFrames:
 def _describe(t: Tensor) -> str:
     if t.name:
         return t.name
-    if t._node is not None:
-        return f"the output of {t._node.label}"
+    if t.node is not None:
+        return f"the output of {t.node.label}"
     return "a parameter"
 
 
@@ -116,12 +116,12 @@ def render_backward(loss, folder, *, values=True, grads=True, rankdir="LR", coll
     for k, (t, g) in enumerate(steps, start=1):
         known[id(t)] = g
         vid = ids[id(t)]
-        marks = (vid, "f" + vid[1:]) if t._node is not None else (vid,)
+        marks = (vid, "f" + vid[1:]) if t.node is not None else (vid,)
         caption = f"step {k} of {len(steps)}: gradient of {_describe(t)}"
         if g.size == 1:
             caption += f" = {fmt_number(g.item())}"
-        if t._node is not None:
-            caption += f"; {t._node.label} passes it on to its inputs"
+        if t.node is not None:
+            caption += f"; {t.node.label} passes it on to its inputs"
         pictures.append(pipe(build_dot([loss], grad_map=dict(known), highlight=marks,
                                      caption=caption, **draw).source, "png"))
     paths = []

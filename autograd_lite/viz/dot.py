@@ -213,7 +213,7 @@ def _grad_rows(v, opts) -> list:
 
 
 def _op_label(v, opts, failures) -> str:
-    node = v.obj._node
+    node = v.obj.node
     rows = [_row(html(node.label), bold=True)]
     for key, value in node.params.items():
         if value is None or value is False:
@@ -239,14 +239,14 @@ def _label(v, opts, failures) -> str:
         _scope_label(v) if v.kind == "scope" else _chain_label(v))
     failed = _failed_ops(v, failures)
     if failed:  # a box hides its ops, so it says which of them failed
-        names = ", ".join(dict.fromkeys(m.obj._node.label for m in failed))
+        names = ", ".join(dict.fromkeys(m.obj.node.label for m in failed))
         extra = _row(html(f"gradient check failed in {names}"), size=9, color=style.BAD)
         label = label[: -len("</TABLE>>")] + extra + "</TABLE>>"
     return label
 
 
 def _op_sequence(ops) -> str:
-    labels = [m.obj._node.label for m in ops]
+    labels = [m.obj.node.label for m in ops]
     if len(labels) <= 5:
         return " → ".join(labels)
     for period in range(1, 5):

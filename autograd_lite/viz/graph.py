@@ -50,7 +50,7 @@ def walk(roots) -> list:
                 continue
             done.add(id(obj))
             stack.append((obj, True))
-            node = obj._node if isinstance(obj, Tensor) else None
+            node = obj.node if isinstance(obj, Tensor) else None
             if node is not None:
                 for inp in reversed(node.inputs):
                     if id(inp) not in done:
@@ -61,7 +61,7 @@ def walk(roots) -> list:
 def value_kind(obj, is_root: bool) -> str:
     if not isinstance(obj, Tensor):
         return "const"
-    if obj._node is None:
+    if obj.node is None:
         return "param" if obj.requires_grad else "data"
     return "output" if is_root else "inter"
 
@@ -73,7 +73,7 @@ def build(roots) -> Graph:
     index = {id(obj): i for i, obj in enumerate(order)}
     vertices, edges = [], []
     for i, obj in enumerate(order):
-        node = obj._node if isinstance(obj, Tensor) else None
+        node = obj.node if isinstance(obj, Tensor) else None
         if node is not None:
             vertices.append(Vertex(f"f{i}", "op", obj))
             for inp in node.inputs:
@@ -120,9 +120,9 @@ def collapse_scopes(graph: Graph) -> Graph:
     parameters and scalar constants that only that scope uses (data arrays stay outside)."""
     owner, boxes, by_scope = {}, [], {}
     for v in graph.vertices:
-        if v.kind != "op" or not v.obj._node.scope:
+        if v.kind != "op" or not v.obj.node.scope:
             continue
-        scope = v.obj._node.scope
+        scope = v.obj.node.scope
         box = by_scope.get(scope)
         if box is None:
             box = by_scope[scope] = Vertex(f"s{len(boxes)}", "scope", name=scope)
