@@ -138,23 +138,31 @@ def backward(root, grad=None, retain_graph: bool = False, record: list | None = 
     """
     grad = _seed(root, grad)
     anomaly = ANOMALY.get()
-    grads = {id(root): grad}  # tensor id -> its gradient, summed over the ops that used it
-    leaves = []
     # Op results wait on a heap of their recording numbers, newest first (negated, as heapq
     # pops the smallest). Every op that used a tensor was recorded after the tensor was made,
     # so when the tensor comes off the heap, all of them have passed their gradient back and
     # its sum in ``grads`` is complete. (PyTorch's engine orders its work the same way.)
     heap = []
     waiting = {}  # recording number -> the op result waiting on the heap
-    _schedule(root, heap, waiting, leaves)
+    grads = {}  # recording number -> that op result's gradient, summed over its users
+    leaves = []  # leaves have no backward to run: they only collect their gradients
+    leaf_grads = {}  # id(leaf) -> its gradient
+    if root._op is None:
+        leaves.append(root)
+        leaf_grads[id(root)] = grad
+    else:
+        waiting[root._seq] = root
+        grads[root._seq] = grad
+        heap.append(-root._seq)
     # Nothing visible changes until every op's backward has succeeded: a pass that raises
     # (a freed graph, a bad op) leaves every .grad and every residual as it was.
     # The op results in the order they were processed, and their gradients. Two lists, not
     # one of pairs: on a long chain 100,000 live pair tuples would wake the garbage collector.
     done, done_grads = [], []
     while heap:
-        tensor = waiting.pop(-heapq.heappop(heap))
-        g = grads.pop(id(tensor))
+        seq = -heapq.heappop(heap)
+        tensor = waiting.pop(seq)
+        g = grads.pop(seq)
         done.append(tensor)
         done_grads.append(g)
         op = tensor._op
@@ -181,13 +189,20 @@ def backward(root, grad=None, retain_graph: bool = False, record: list | None = 
                 gi = _conform(gi, data, op.label, index)
             if anomaly:
                 _check_finite(gi, f"{op.label}: the gradient for input {index}")
-            key = id(inp)
-            previous = grads.get(key)
-            if previous is None:
-                grads[key] = gi
-                _schedule(inp, heap, waiting, leaves)
+            # Add gi to the input's sum; an input getting its first gradient is queued.
+            seq = inp._seq
+            if seq is None:  # a leaf
+                key = id(inp)
+                previous = leaf_grads.get(key)
+                if previous is None:
+                    leaves.append(inp)
+                leaf_grads[key] = gi if previous is None else _add(previous, gi)
             else:
-                grads[key] = _add(previous, gi)
+                previous = grads.get(seq)
+                if previous is None:
+                    waiting[seq] = inp
+                    heapq.heappush(heap, -seq)
+                grads[seq] = gi if previous is None else _add(previous, gi)
     for tensor, g in zip(done, done_grads):
         # Every tensor that needs a gradient keeps it: leaves for the optimizer, the others so
         # the graph picture can show gradients on every edge. Accumulation builds a new array.
@@ -197,9 +212,9 @@ def backward(root, grad=None, retain_graph: bool = False, record: list | None = 
             tensor._saved = FREED
     if record is not None:
         record.extend(zip(done, done_grads))
-        record.extend((leaf, grads[id(leaf)]) for leaf in leaves)
+        record.extend((leaf, leaf_grads[id(leaf)]) for leaf in leaves)
     for leaf in leaves:
-        g = grads.pop(id(leaf))
+        g = leaf_grads[id(leaf)]
         leaf.grad = g if leaf.grad is None else _add(leaf.grad, g)
     if leaves:
         _own_leaf_grads(leaves, {id(tensor.grad) for tensor in done})
@@ -219,7 +234,8 @@ def _seed(root, grad) -> np.ndarray:
                 "an implicit gradient of 1. Pass grad= with the same shape, or reduce it first "
                 "with .sum()"
             )
-        return np.ones_like(root.data)
+        data = root.data
+        return np.array(1.0, dtype=data.dtype) if data.ndim == 0 else np.ones_like(data)
     grad = np.array(grad.data if hasattr(grad, "_op") else grad, dtype=root.dtype)
     if grad.shape != root.shape:
         raise ShapeError(
@@ -232,17 +248,6 @@ def _add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """a + b as a new array: NumPy returns a scalar for two 0-d arrays, a gradient is an array."""
     total = a + b
     return total if type(total) is np.ndarray else np.asarray(total)
-
-
-def _schedule(tensor, heap, waiting, leaves) -> None:
-    """Queue a tensor that just got its first gradient: op results on the heap, leaves to the
-    end (they have no backward to run)."""
-    if tensor._op is None:
-        leaves.append(tensor)
-    else:
-        seq = tensor._seq
-        waiting[seq] = tensor
-        heapq.heappush(heap, -seq)
 
 
 def _raise_bad_return(op, inputs, input_grads):

@@ -277,8 +277,8 @@ def _constant(value, dtype) -> np.ndarray:
         isinstance(value, numbers.Number) and not isinstance(value, (bool, np.bool_))
     ):
         if dtype is None:
-            return np.asarray(value, dtype=np.float64)
-        return np.asarray(value, dtype=dtype) if dtype.kind == "f" else np.asarray(value)
+            return np.array(value, dtype=np.float64)
+        return np.array(value, dtype=dtype) if dtype.kind == "f" else np.array(value)
     try:
         array = np.asarray(value)
     except (TypeError, ValueError) as e:
@@ -291,25 +291,20 @@ def _constant(value, dtype) -> np.ndarray:
     return array
 
 
-def _with_constants(inputs) -> tuple[list, tuple]:
-    """The arrays the op sees and the node's inputs, with every raw value made a constant array
-    (numbers take the dtype of the first tensor). Tensors stay Tensors in the node's inputs."""
+def _with_constants(inputs, arrays) -> tuple:
+    """Make every raw value among ``inputs`` a constant array, both in ``arrays`` (what the op
+    sees; the raw values' places hold None) and in the node's inputs, which are returned.
+    Numbers take the dtype of the first tensor; Tensors stay Tensors in the node's inputs."""
     dtype = None
     for x in inputs:
         if isinstance(x, Tensor):
             dtype = x.data.dtype
             break
-    arrays = []
-    node_inputs = []
-    for x in inputs:
-        if isinstance(x, Tensor):
-            arrays.append(x.data)
-            node_inputs.append(x)
-        else:
-            constant = _constant(x, dtype)
-            arrays.append(constant)
-            node_inputs.append(constant)
-    return arrays, tuple(node_inputs)
+    node_inputs = list(inputs)
+    for i, array in enumerate(arrays):
+        if array is None:
+            arrays[i] = node_inputs[i] = _constant(inputs[i], dtype)
+    return tuple(node_inputs)
 
 
 #: One shared tuple per pattern of which inputs need a gradient ((True, False), ...), so the
@@ -330,11 +325,11 @@ def apply(op, *inputs, **params) -> Tensor:
             arrays.append(x.data)
             needs.append(x.requires_grad)
         else:
-            arrays.append(x)
+            arrays.append(None)
             needs.append(False)
             has_constants = True
     if has_constants:
-        arrays, inputs = _with_constants(inputs)
+        inputs = _with_constants(inputs, arrays)
     try:
         y, saved = op.forward(*arrays, **params)
     except np.exceptions.AxisError as e:
