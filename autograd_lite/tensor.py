@@ -324,7 +324,10 @@ def apply(op, *inputs, **params) -> Tensor:
         if isinstance(x, Tensor):
             arrays.append(x.data)
             needs.append(x.requires_grad)
-        else:
+        elif type(x) is np.ndarray:  # data or labels: a constant as it is
+            arrays.append(x)
+            needs.append(False)
+        else:  # a number or a list: made a constant array below
             arrays.append(None)
             needs.append(False)
             has_constants = True

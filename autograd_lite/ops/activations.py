@@ -16,7 +16,8 @@ class ReLU(Op):
     @staticmethod
     def forward(x):
         mask = x > 0
-        return np.where(mask, x, 0.0).astype(x.dtype, copy=False), mask
+        y = np.where(mask, x, 0.0)
+        return (y if y.dtype == x.dtype else y.astype(x.dtype)), mask
 
     @staticmethod
     def backward(mask, g):

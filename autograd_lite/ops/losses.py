@@ -97,24 +97,27 @@ class SoftmaxWithLoss(Op):
         if labels.ndim == 2:
             # (N, K) targets: L = -(1/N) sum t * log_softmax(x)
             loss = -(labels * (shifted - np.log(norm))).sum() / n
+            rows = None
         else:
             # class indices: only the log-probability of each row's class enters the loss
+            rows = np.arange(n)
             try:
-                picked = shifted[np.arange(n), labels]
+                picked = shifted[rows, labels]
             except IndexError:
                 _raise_label_range(labels, logits.shape[1])
             loss = -(picked - np.log(norm[:, 0])).sum() / n
-        return np.asarray(loss, dtype=logits.dtype), (probs, labels, n, one_d)
+        return np.asarray(loss, dtype=logits.dtype), (probs, labels, rows, one_d)
 
     @staticmethod
     def backward(saved, g):
-        probs, labels, n, one_d = saved
-        if labels.ndim == 2:
+        probs, labels, rows, one_d = saved
+        n = probs.shape[0]
+        if rows is None:
             gx = (probs * labels.sum(axis=1, keepdims=True) - labels) * (g / n)
         else:
             # y - onehot(t): subtract 1 at each row's class, in a fresh copy of y
             gx = probs.copy()
-            gx[np.arange(n), labels] -= 1.0
+            gx[rows, labels] -= 1.0
             gx *= g / n
         return (gx[0] if one_d else gx), None
 
