@@ -67,6 +67,34 @@ def test_node_is_inspectable():
     assert not y.is_leaf and "MatMul" in repr(y)
 
 
+def test_node_is_a_view_of_the_tensors_fields():
+    x = ag.Tensor([1.0, -2.0], name="x")
+    s = x.sum(axis=0)
+    y = (x * 3.0).relu()
+    assert y.node == y.node and hash(y.node) == hash(y.node) and y.node != s.node
+    assert y.node.inputs[0].node.needs == (True, False) and y.node.scope == ""
+    assert y.node.seq > y.node.inputs[0].node.seq  # recorded later, numbered higher
+    params = s.node.params
+    params["axis"] = 1  # a copy: the recorded parameters stay as they were
+    assert s.node.params == {"axis": 0, "keepdims": False} and y.node.params == {}
+    assert x.node is None and "ReLU" in repr(y.node)
+
+
+def test_a_recorded_op_keeps_two_collected_objects_alive():
+    # The tensor (holding its node's fields) and its inputs tuple: nothing more per node for
+    # Python's garbage collector to scan on a long graph (docs/performance.md).
+    x = ag.Tensor(np.linspace(-1.0, 1.0, 8))
+    gc.collect()
+    before = len(gc.get_objects())
+    y = x
+    for _ in range(500):
+        y = (y * 0.9).tanh()
+    gc.collect()
+    per_node = (len(gc.get_objects()) - before) / 1000
+    assert per_node <= 2.01, per_node
+    del y
+
+
 # ----- constants and operators ------------------------------------------------------------------
 
 
