@@ -1,9 +1,10 @@
 """The backward pass: newest node first, the chain rule, unbroadcast, shape checks.
 
-The graph is made of tensors and nodes. A tensor made by an op holds its ``Node``; the node holds
-the op, its inputs (tensors, or plain arrays for constants), the residuals ``saved`` and which
-inputs need a gradient. Nodes never point back at their outputs, so the graph has no reference
-cycles and is freed by reference counting the moment the last tensor goes out of scope.
+A tensor made by an op records its node in its own fields: the op, its inputs (tensors, or
+plain arrays for constants), the residuals ``saved``, which inputs need a gradient and a
+recording number; ``t.node`` shows them as a ``Node``. Nothing points back from an input to the
+tensors made from it, so the graph has no reference cycles and is freed by reference counting
+the moment the last tensor goes out of scope.
 """
 
 from __future__ import annotations
