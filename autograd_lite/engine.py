@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import sys
 
 import numpy as np
 
@@ -137,7 +138,43 @@ def backward(root, grad=None, retain_graph: bool = False, record: list | None = 
     succeeded: ``g`` is the tensor's complete gradient from this pass, op results in the order
     they were processed, then the leaves (``render_backward`` draws one frame per entry).
     """
-    grad = _seed(root, grad)
+    # Nothing visible changes until every op's backward has succeeded: _walk only computes,
+    # so a pass that raises (a freed graph, a bad op) leaves every .grad and residual as it was.
+    done, done_grads, leaves, leaf_grads = _walk(root, _seed(root, grad))
+    for tensor, g in zip(done, done_grads):
+        # Every tensor that needs a gradient keeps it: leaves for the optimizer, the others so
+        # the graph picture can show gradients on every edge. Accumulation builds a new array.
+        previous = tensor.grad
+        tensor.grad = g if previous is None else _add(previous, g)
+        if not retain_graph:
+            tensor._saved = FREED
+    if record is not None:
+        record.extend(zip(done, done_grads))
+        record.extend((leaf, leaf_grads[id(leaf)]) for leaf in leaves)
+    # Each leaf gets a gradient array of its own, which an optimizer may update in place. Ops
+    # may return views (Reshape) or one array for several inputs (Add passes g on to both), so
+    # an array that anything else still refers to (another tensor's gradient, a view of it,
+    # another leaf) is copied. The reference count says whether anything does: ``alone`` is
+    # the count of an object held by one local variable only, read the same way (the count
+    # sys.getrefcount reports for that differs between Python versions).
+    probe = object()
+    alone = sys.getrefcount(probe)
+    for leaf in leaves:
+        g = leaf_grads.pop(id(leaf))
+        if leaf.grad is not None:
+            g = _add(leaf.grad, g)  # accumulation builds a new array
+        elif sys.getrefcount(g) > alone or g.base is not None or not g.flags.writeable:
+            g = g.copy()
+        leaf.grad = g
+
+
+def _walk(root, grad) -> tuple:
+    """The chain rule from ``root`` with its gradient ``grad``, without changing anything.
+
+    Returns the op results in the order they were processed and their complete gradients
+    (two lists, not one of pairs: on a long chain 100,000 live pair tuples would wake the
+    garbage collector), the leaves reached, and ``id(leaf) -> gradient``.
+    """
     anomaly = ANOMALY.get()
     # Op results wait on a heap of their recording numbers, newest first (negated, as heapq
     # pops the smallest). Every op that used a tensor was recorded after the tensor was made,
@@ -155,10 +192,6 @@ def backward(root, grad=None, retain_graph: bool = False, record: list | None = 
         waiting[root._seq] = root
         grads[root._seq] = grad
         heap.append(-root._seq)
-    # Nothing visible changes until every op's backward has succeeded: a pass that raises
-    # (a freed graph, a bad op) leaves every .grad and every residual as it was.
-    # The op results in the order they were processed, and their gradients. Two lists, not
-    # one of pairs: on a long chain 100,000 live pair tuples would wake the garbage collector.
     done, done_grads = [], []
     while heap:
         seq = -heapq.heappop(heap)
@@ -204,21 +237,7 @@ def backward(root, grad=None, retain_graph: bool = False, record: list | None = 
                     waiting[seq] = inp
                     heapq.heappush(heap, -seq)
                 grads[seq] = gi if previous is None else _add(previous, gi)
-    for tensor, g in zip(done, done_grads):
-        # Every tensor that needs a gradient keeps it: leaves for the optimizer, the others so
-        # the graph picture can show gradients on every edge. Accumulation builds a new array.
-        previous = tensor.grad
-        tensor.grad = g if previous is None else _add(previous, g)
-        if not retain_graph:
-            tensor._saved = FREED
-    if record is not None:
-        record.extend(zip(done, done_grads))
-        record.extend((leaf, leaf_grads[id(leaf)]) for leaf in leaves)
-    for leaf in leaves:
-        g = leaf_grads[id(leaf)]
-        leaf.grad = g if leaf.grad is None else _add(leaf.grad, g)
-    if leaves:
-        _own_leaf_grads(leaves, {id(tensor.grad) for tensor in done})
+    return done, done_grads, leaves, leaf_grads
 
 
 def _seed(root, grad) -> np.ndarray:
@@ -271,17 +290,3 @@ def _conform(gi, data: np.ndarray, op_label: str, index: int) -> np.ndarray:
     if gi.dtype != data.dtype:
         gi = gi.astype(data.dtype)
     return gi
-
-
-def _own_leaf_grads(leaves, owned: set) -> None:
-    """Give each leaf a gradient array of its own that it may write into.
-
-    Ops may return views (Reshape, Sum) or the same array for two inputs (Add), and an
-    optimizer that updates ``p.grad`` in place must not change another tensor's gradient.
-    ``owned`` holds the ids of the arrays the non-leaves kept.
-    """
-    for leaf in leaves:
-        g = leaf.grad
-        if id(g) in owned or g.base is not None or not g.flags.writeable:
-            g = leaf.grad = g.copy()
-        owned.add(id(g))

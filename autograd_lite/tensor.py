@@ -165,35 +165,37 @@ class Tensor:
         return len(self.data)
 
     # ----- operators ------------------------------------------------------------------------
+    # A Python number on the other side is made a constant here (``_operand``), where the
+    # tensor's dtype is at hand: ``t * 0.5`` is the most common use of a constant.
     def __add__(self, other):
-        return apply(Add, self, other)
+        return apply(Add, self, _operand(other, self))
 
     def __radd__(self, other):
-        return apply(Add, other, self)
+        return apply(Add, _operand(other, self), self)
 
     def __sub__(self, other):
-        return apply(Sub, self, other)
+        return apply(Sub, self, _operand(other, self))
 
     def __rsub__(self, other):
-        return apply(Sub, other, self)
+        return apply(Sub, _operand(other, self), self)
 
     def __mul__(self, other):
-        return apply(Mul, self, other)
+        return apply(Mul, self, _operand(other, self))
 
     def __rmul__(self, other):
-        return apply(Mul, other, self)
+        return apply(Mul, _operand(other, self), self)
 
     def __truediv__(self, other):
-        return apply(Div, self, other)
+        return apply(Div, self, _operand(other, self))
 
     def __rtruediv__(self, other):
-        return apply(Div, other, self)
+        return apply(Div, _operand(other, self), self)
 
     def __pow__(self, other):
-        return apply(Pow, self, other)
+        return apply(Pow, self, _operand(other, self))
 
     def __rpow__(self, other):
-        return apply(Pow, other, self)
+        return apply(Pow, _operand(other, self), self)
 
     def __matmul__(self, other):
         return apply(MatMul, self, other)
@@ -271,14 +273,14 @@ def _constant(value, dtype) -> np.ndarray:
     Python numbers take the dtype of the float tensors they meet, so ``t32 * 2`` stays float32;
     with an integer or boolean tensor NumPy's promotion applies (``int_tensor * 0.5`` is float).
     """
-    if isinstance(value, np.ndarray):
-        return value
     if type(value) is float or type(value) is int or (
         isinstance(value, numbers.Number) and not isinstance(value, (bool, np.bool_))
     ):
         if dtype is None:
-            return np.array(value, dtype=np.float64)
-        return np.array(value, dtype=dtype) if dtype.kind == "f" else np.array(value)
+            return np.array(value, np.float64)
+        return np.array(value, dtype) if dtype.kind == "f" else np.array(value)
+    if isinstance(value, np.ndarray):
+        return value
     try:
         array = np.asarray(value)
     except (TypeError, ValueError) as e:
@@ -289,6 +291,15 @@ def _constant(value, dtype) -> np.ndarray:
             "numbers and numeric arrays only"
         )
     return array
+
+
+def _operand(value, tensor: Tensor):
+    """The other operand of one of ``tensor``'s arithmetic operators: a Python number becomes
+    a constant of the tensor's dtype (by ``_constant``'s rules) before ``apply`` sees it;
+    anything else is left to ``apply``."""
+    if type(value) is float or type(value) is int:
+        return _constant(value, tensor.data.dtype)
+    return value
 
 
 def _with_constants(inputs, arrays) -> tuple:
