@@ -9,9 +9,9 @@ the moment the last tensor goes out of scope.
 
 from __future__ import annotations
 
-import heapq
 import itertools
 import sys
+from heapq import heappop, heappush
 
 import numpy as np
 
@@ -194,7 +194,7 @@ def _walk(root, grad) -> tuple:
         heap.append(-root._seq)
     done, done_grads = [], []
     while heap:
-        seq = -heapq.heappop(heap)
+        seq = -heappop(heap)
         tensor = waiting.pop(seq)
         g = grads.pop(seq)
         done.append(tensor)
@@ -214,15 +214,15 @@ def _walk(root, grad) -> tuple:
             input_grads = op.backward(saved, g)
         if not isinstance(input_grads, tuple) or len(input_grads) != len(inputs):
             _raise_bad_return(op, inputs, input_grads)
-        for index, (inp, need, gi) in enumerate(zip(inputs, needs, input_grads)):
+        for inp, need, gi in zip(inputs, needs, input_grads):
             if not need:
                 continue
             data = inp.data
             # The usual case: the op returned an array of the input's shape and dtype.
             if type(gi) is not np.ndarray or gi.shape != data.shape or gi.dtype is not data.dtype:
-                gi = _conform(gi, data, op.label, index)
+                gi = _conform(gi, data, op.label, _position(inp, inputs))
             if anomaly:
-                _check_finite(gi, f"{op.label}: the gradient for input {index}")
+                _check_finite(gi, f"{op.label}: the gradient for input {_position(inp, inputs)}")
             # Add gi to the input's sum; an input getting its first gradient is queued.
             seq = inp._seq
             if seq is None:  # a leaf
@@ -235,7 +235,7 @@ def _walk(root, grad) -> tuple:
                 previous = grads.get(seq)
                 if previous is None:
                     waiting[seq] = inp
-                    heapq.heappush(heap, -seq)
+                    heappush(heap, -seq)
                 grads[seq] = gi if previous is None else _add(previous, gi)
     return done, done_grads, leaves, leaf_grads
 
@@ -268,6 +268,12 @@ def _add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """a + b as a new array: NumPy returns a scalar for two 0-d arrays, a gradient is an array."""
     total = a + b
     return total if type(total) is np.ndarray else np.asarray(total)
+
+
+def _position(inp, inputs) -> int:
+    """Which input ``inp`` is, for a message (the first place, if it is used twice: the
+    inputs are checked in order, so that is the one that failed)."""
+    return next(i for i, x in enumerate(inputs) if x is inp)
 
 
 def _raise_bad_return(op, inputs, input_grads):

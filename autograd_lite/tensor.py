@@ -345,7 +345,7 @@ def apply(op, *inputs, **params) -> Tensor:
     if has_constants:
         inputs = _with_constants(inputs, arrays)
     try:
-        y, saved = op.forward(*arrays, **params)
+        y, saved = op.forward(*arrays, **params) if params else op.forward(*arrays)
     except np.exceptions.AxisError as e:
         raise InvalidArgumentError(f"{op.label}: {e}") from None
     except ValueError as e:
