@@ -105,7 +105,7 @@ class SoftmaxWithLoss(Op):
                 picked = shifted[rows, labels]
             except IndexError:
                 _raise_label_range(labels, logits.shape[1])
-            loss = -(picked - np.log(norm[:, 0])).sum() / n
+            loss = (np.log(norm[:, 0]) - picked).sum() / n
         return np.asarray(loss, dtype=logits.dtype), (probs, labels, rows, one_d)
 
     @staticmethod
