@@ -276,9 +276,7 @@ def _constant(value, dtype) -> np.ndarray:
     if type(value) is float or type(value) is int or (
         isinstance(value, numbers.Number) and not isinstance(value, (bool, np.bool_))
     ):
-        if dtype is None:
-            return np.array(value, np.float64)
-        return np.array(value, dtype) if dtype.kind == "f" else np.array(value)
+        return _number(value, dtype)
     if isinstance(value, np.ndarray):
         return value
     try:
@@ -293,12 +291,20 @@ def _constant(value, dtype) -> np.ndarray:
     return array
 
 
+def _number(value, dtype) -> np.ndarray:
+    """A Python number as a constant array: of ``dtype`` when that is a float dtype, of NumPy's
+    own choice next to an integer or boolean tensor, float64 when no tensor is in sight."""
+    if dtype is None:
+        return np.array(value, np.float64)
+    return np.array(value, dtype) if dtype.kind == "f" else np.array(value)
+
+
 def _operand(value, tensor: Tensor):
     """The other operand of one of ``tensor``'s arithmetic operators: a Python number becomes
-    a constant of the tensor's dtype (by ``_constant``'s rules) before ``apply`` sees it;
-    anything else is left to ``apply``."""
+    a constant of the tensor's dtype before ``apply`` sees it; anything else is left to
+    ``apply``."""
     if type(value) is float or type(value) is int:
-        return _constant(value, tensor.data.dtype)
+        return _number(value, tensor.data.dtype)
     return value
 
 
