@@ -23,7 +23,7 @@ FREED = object()
 
 #: Numbers the nodes in the order they are recorded: a node is always numbered after the nodes
 #: that made its inputs, which is the order the backward pass needs (newest first).
-_SEQUENCE = itertools.count()
+_next_seq = itertools.count().__next__
 
 
 class Node:

@@ -11,7 +11,9 @@ from contextvars import ContextVar
 
 GRAD_ENABLED: ContextVar[bool] = ContextVar("autograd_lite_grad_enabled", default=True)
 ANOMALY: ContextVar[bool] = ContextVar("autograd_lite_detect_anomaly", default=False)
-SCOPE: ContextVar[tuple] = ContextVar("autograd_lite_name_scope", default=())
+#: The current name scope, nested scopes joined with "/" ("" outside any): kept joined, so an op
+#: records it as it is.
+SCOPE: ContextVar[str] = ContextVar("autograd_lite_name_scope", default="")
 
 
 @contextmanager
@@ -60,7 +62,7 @@ def name_scope(name: str):
         from .errors import InvalidArgumentError
 
         raise InvalidArgumentError(f"name_scope: name must be a non-empty string, got {name!r}")
-    token = SCOPE.set(SCOPE.get() + (name,))
+    token = SCOPE.set(inner_scope(SCOPE.get(), name))
     try:
         yield
     finally:
@@ -69,4 +71,9 @@ def name_scope(name: str):
 
 def current_scope() -> str:
     """The current name scope as ``"outer/inner"``, or ``""`` outside any scope."""
-    return "/".join(SCOPE.get())
+    return SCOPE.get()
+
+
+def inner_scope(outer: str, name: str) -> str:
+    """The scope ``name`` opened inside ``outer``: ``"outer/name"``, or ``name`` at the top."""
+    return f"{outer}/{name}" if outer else name

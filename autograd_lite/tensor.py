@@ -11,7 +11,7 @@ import numbers
 import numpy as np
 
 from . import engine
-from .engine import _SEQUENCE, Node
+from .engine import Node, _next_seq
 from .errors import AnomalyError, DTypeError, InvalidArgumentError, ShapeError
 from .modes import ANOMALY, GRAD_ENABLED, SCOPE
 from .ops import (
@@ -375,7 +375,6 @@ def apply(op, *inputs, **params) -> Tensor:
         return Tensor._wrap(y, False)
     needs = tuple(needs)
     needs = _NEEDS.setdefault(needs, needs)
-    scope = SCOPE.get()
     # The result, with the node's fields: how it was made (see ``engine.Node``).
     t = _new_tensor(Tensor)
     t.data = y
@@ -387,8 +386,8 @@ def apply(op, *inputs, **params) -> Tensor:
     t._params = params or None  # most ops have none: no empty dict kept per node
     t._saved = saved
     t._needs = needs
-    t._scope = "/".join(scope) if scope else ""
-    t._seq = next(_SEQUENCE)
+    t._scope = SCOPE.get()
+    t._seq = _next_seq()
     return t
 
 

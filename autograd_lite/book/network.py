@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import DTypeError, InvalidArgumentError, ShapeError
 from ..functions import softmax_with_loss
-from ..modes import SCOPE, name_scope, no_grad
+from ..modes import SCOPE, inner_scope, name_scope, no_grad
 from ..serialization import check_arrays, load_arrays, save_arrays
 from ..tensor import Tensor
 from .gradient import numerical_gradient as _numerical_gradient
@@ -89,7 +89,7 @@ class BookNetwork:
         outer = SCOPE.get()
         h = x
         for scope, fn in self._steps:
-            token = SCOPE.set(outer + (scope,))
+            token = SCOPE.set(inner_scope(outer, scope))
             try:
                 h = fn(h, P, train)
             finally:

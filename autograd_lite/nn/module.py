@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InvalidArgumentError
-from ..modes import SCOPE
+from ..modes import SCOPE, inner_scope
 from ..serialization import check_arrays, load_arrays, save_arrays
 from ..tensor import Tensor
 
@@ -166,7 +166,7 @@ class Module:
         if name is None:
             return self.forward(*args, **kwargs)
         # What ``with name_scope(name):`` does, without a generator per layer and step.
-        token = SCOPE.set(SCOPE.get() + (name,))
+        token = SCOPE.set(inner_scope(SCOPE.get(), name))
         try:
             return self.forward(*args, **kwargs)
         finally:
