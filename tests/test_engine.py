@@ -554,6 +554,13 @@ def test_detect_anomaly_names_the_backward_op_and_input():
 # ----- numerical stability ----------------------------------------------------------------------
 
 
+def test_relu_passes_nan_on_as_the_book_and_pytorch_do():
+    y = ag.relu(ag.Tensor([np.nan, -1.0, 2.0]))
+    assert np.isnan(y.data[0]) and y.data[1] == 0.0 and y.data[2] == 2.0
+    with ag.detect_anomaly(), pytest.raises(ag.AnomalyError, match="ReLU.*already held NaN"):
+        ag.relu(ag.Tensor([np.nan, 1.0]))
+
+
 def test_losses_and_sigmoid_are_stable_at_extremes_with_no_warnings():
     # Underflow to 0 is exact enough here and NumPy ignores it by default; everything else raises.
     with warnings.catch_warnings(), np.errstate(divide="raise", over="raise", invalid="raise"):
