@@ -76,3 +76,15 @@ def test_quick_run_prints_tables_and_writes_results_only_where_asked(tmp_path, c
     assert "Training step" in text
     after = results.read_text(encoding="utf-8") if results.exists() else None
     assert after == before  # the smoke run never overwrites the committed results
+
+
+def test_the_floor_gives_the_engines_gradient_and_runs(capsys):
+    from benchmarks import floor
+
+    x1, y1 = floor.engine_chain(20)
+    y1.backward(np.ones(chains.SIZE))
+    x2, y2 = floor.floor_chain(20)
+    floor.floor_backward(y2, np.ones(chains.SIZE))
+    np.testing.assert_allclose(x2.grad, x1.grad, rtol=1e-12)
+    assert floor.main(["--nodes", "20", "--rounds", "2"]) == 0
+    assert "floor" in capsys.readouterr().out

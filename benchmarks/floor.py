@@ -1,0 +1,129 @@
+"""How far the engine is from the floor of its own design, per node of the 1,000-op chain.
+
+The floor records the same node fields on the same ``Tensor`` objects and runs the same
+newest-first backward loop, but with nothing else: no operator dispatch, no constant handling,
+no grad or anomaly modes, no checks of what an op's backward returns, no gradients owned by the
+leaves. The difference is what the public API and the error messages cost. The chain is the
+per-node benchmark's (``y * 0.9``, then ``tanh``, on 8 elements), and the floor's backward is
+checked to give the same input gradient as the engine's before anything is timed.
+
+    python -m benchmarks.floor [--nodes 1000] [--rounds 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import statistics
+import time
+from heapq import heappop, heappush
+
+import numpy as np
+
+import autograd_lite as ag
+from autograd_lite.engine import FREED
+from autograd_lite.ops import Mul, Tanh
+from autograd_lite.tensor import Tensor
+
+from .chains import SIZE, _start
+
+_numbers = itertools.count().__next__
+
+
+def _record(op, inputs, arrays, needs) -> Tensor:
+    y, saved = op.forward(*arrays)
+    t = Tensor.__new__(Tensor)
+    t.data, t.grad, t.requires_grad, t.name = y, None, True, None
+    t._op, t._inputs, t._params, t._saved, t._needs = op, inputs, None, saved, needs
+    t._scope, t._seq = "", _numbers()
+    return t
+
+
+def floor_chain(nodes: int):
+    """The chain, recorded with nothing but the node fields; returns (input, output)."""
+    x = ag.Tensor(_start(), name="x")
+    y = x
+    for _ in range(nodes // 2):
+        c = np.array(0.9)
+        y = _record(Mul, (y, c), (y.data, c), (True, False))
+        y = _record(Tanh, (y,), (y.data,), (True,))
+    return x, y
+
+
+def floor_backward(root, g) -> None:
+    """Newest first from a heap of recording numbers, as the engine; no checks at all."""
+    heap, waiting, grads = [-root._seq], {root._seq: root}, {root._seq: g}
+    done, done_grads = [], []
+    while heap:
+        seq = -heappop(heap)
+        t = waiting.pop(seq)
+        g = grads.pop(seq)
+        done.append(t)
+        done_grads.append(g)
+        op = t._op
+        if op.backward_takes_needs:
+            input_grads = op.backward(t._saved, g, t._needs)
+        else:
+            input_grads = op.backward(t._saved, g)
+        for inp, need, gi in zip(t._inputs, t._needs, input_grads):
+            if need:
+                if inp._seq is None:
+                    inp.grad = gi
+                    continue
+                waiting[inp._seq] = inp
+                grads[inp._seq] = gi
+                heappush(heap, -inp._seq)
+    for t, g in zip(done, done_grads):
+        t.grad = g
+        t._saved = FREED
+
+
+def engine_chain(nodes: int):
+    x = ag.Tensor(_start(), name="x")
+    y = x
+    for _ in range(nodes // 2):
+        y = (y * 0.9).tanh()
+    return x, y
+
+
+def measure(nodes: int = 1000, rounds: int = 60) -> dict:
+    """Median microseconds per node, forward and backward (the graph freed in the timing),
+    for the engine and the floor, interleaved in one process."""
+    ones = np.ones(SIZE)
+    x1, y1 = engine_chain(nodes)
+    y1.backward(ones)
+    x2, y2 = floor_chain(nodes)
+    floor_backward(y2, ones)
+    if not np.allclose(x1.grad, x2.grad, rtol=1e-12, atol=0):
+        raise AssertionError("the floor's gradient differs from the engine's")
+    times = {"engine": [], "floor": []}
+    for _ in range(rounds):
+        start = time.perf_counter()
+        _, y = engine_chain(nodes)
+        y.backward(ones)
+        del y
+        times["engine"].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        _, y = floor_chain(nodes)
+        floor_backward(y, ones)
+        del y
+        times["floor"].append(time.perf_counter() - start)
+    return {k: statistics.median(v) / nodes * 1e6 for k, v in times.items()}
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.floor", description=__doc__.split("\n\n")[0]
+    )
+    p.add_argument("--nodes", type=int, default=1000)
+    p.add_argument("--rounds", type=int, default=60)
+    args = p.parse_args(argv)
+    result = measure(args.nodes, args.rounds)
+    print(f"engine {result['engine']:.2f} us per node, floor {result['floor']:.2f} us per node, "
+          f"difference {result['engine'] - result['floor']:.2f} us "
+          f"({args.nodes}-node chain, forward + backward, medians of {args.rounds} rounds)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
