@@ -1,4 +1,4 @@
-"""How far the engine is from the floor of its own design, per node of the 1,000-op chain.
+"""How far the engine is from the floor of its own design: per node of a chain, and per step.
 
 The floor records the same node fields on the same ``Tensor`` objects and runs the same
 newest-first backward loop, but with nothing else: no operator dispatch, no constant handling,
@@ -7,7 +7,11 @@ leaves. The difference is what the public API and the error messages cost. The c
 per-node benchmark's (``y * 0.9``, then ``tanh``, on 8 elements), and the floor's backward is
 checked to give the same input gradient as the engine's before anything is timed.
 
-    python -m benchmarks.floor [--nodes 1000] [--rounds 60]
+With ``--batch N`` it times the two-layer training step instead: the book-style NumPy step,
+the engine's (the Tensor API, as in the training benchmark) and the same four ops' ``forward``
+and ``backward`` called directly with no engine at all, each a ratio to the book-style step.
+
+    python -m benchmarks.floor [--nodes 1000] [--rounds 60] [--batch N]
 """
 
 from __future__ import annotations
@@ -22,10 +26,13 @@ import numpy as np
 
 import autograd_lite as ag
 from autograd_lite.engine import FREED
-from autograd_lite.ops import Mul, Tanh
+from autograd_lite.ops import Affine, Mul, ReLU, SoftmaxWithLoss, Tanh
 from autograd_lite.tensor import Tensor
 
+from . import training
+from .baselines import BookTwoLayerNet
 from .chains import SIZE, _start
+from .harness import Candidate, interleaved, keep_freed_memory
 
 _numbers = itertools.count().__next__
 
@@ -111,13 +118,72 @@ def measure(nodes: int = 1000, rounds: int = 60) -> dict:
     return {k: statistics.median(v) / nodes * 1e6 for k, v in times.items()}
 
 
+class OpsOnlyStep:
+    """The Tensor API step's four ops, their ``forward`` and ``backward`` called in order by
+    hand, and the same SGD update: what the step costs with no engine."""
+
+    def __init__(self, params: dict, lr: float = training.LEARNING_RATE):
+        self.p = params
+        self.lr = lr
+
+    def step(self, x, t):
+        p = self.p
+        a1, s1 = Affine.forward(x, p["W1"], p["b1"])
+        h, s2 = ReLU.forward(a1)
+        z, s3 = Affine.forward(h, p["W2"], p["b2"])
+        _, s4 = SoftmaxWithLoss.forward(z, t)
+        gz, _ = SoftmaxWithLoss.backward(s4, np.array(1.0, dtype=z.dtype))
+        gh, gW2, gb2 = Affine.backward(s3, gz, (True, True, True))
+        (ga1,) = ReLU.backward(s2, gh)
+        _, gW1, gb1 = Affine.backward(s1, ga1, (False, True, True))
+        for key, g in (("W1", gW1), ("b1", gb1), ("W2", gW2), ("b2", gb2)):
+            p[key] -= self.lr * g
+
+
+def measure_step(batch: int, rounds: int = 25) -> dict:
+    """Median seconds per step of the book-style step, the engine's and the ops alone, timed
+    as the training benchmark times them (``harness.interleaved``); each is first checked to
+    make the book-style update."""
+    keep_freed_memory()
+    rng = np.random.default_rng(0)
+    start = training.initial_params(rng, np.float64)
+    x, t = training.batch(rng, batch, np.float64)
+    makers = {
+        "book-style NumPy": lambda p: BookTwoLayerNet(p, training.LEARNING_RATE),
+        "engine (Tensor API)": training.TensorAPIStep,
+        "ops alone, no engine": OpsOnlyStep,
+    }
+    after = {}
+    for name, make in makers.items():
+        params = {k: v.copy() for k, v in start.items()}
+        runner = make(params)
+        runner.step(x, t)
+        after[name] = runner.params() if name.startswith("engine") else params
+    for name, params in after.items():
+        if not all(np.allclose(params[k], after["book-style NumPy"][k]) for k in params):
+            raise AssertionError(f"{name}: its update differs from the book-style step")
+    candidates = []
+    for name, make in makers.items():
+        step = make({k: v.copy() for k, v in start.items()}).step
+        candidates.append(Candidate(name, lambda step=step: step(x, t)))
+    interleaved(candidates, rounds)
+    return {c.name: c.median for c in candidates}
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(
         prog="python -m benchmarks.floor", description=__doc__.split("\n\n")[0]
     )
     p.add_argument("--nodes", type=int, default=1000)
     p.add_argument("--rounds", type=int, default=60)
+    p.add_argument("--batch", type=int, help="time the two-layer training step at this batch")
     args = p.parse_args(argv)
+    if args.batch:
+        result = measure_step(args.batch, args.rounds)
+        book = result["book-style NumPy"]
+        for name, seconds in result.items():
+            print(f"{name:22s} {seconds * 1e6:8.1f} us  {seconds / book:.3f} x book-style")
+        return 0
     result = measure(args.nodes, args.rounds)
     print(f"engine {result['engine']:.2f} us per node, floor {result['floor']:.2f} us per node, "
           f"difference {result['engine'] - result['floor']:.2f} us "
