@@ -220,9 +220,11 @@ def _walk(root, grad) -> tuple:
             data = inp.data
             # The usual case: the op returned an array of the input's shape and dtype.
             if type(gi) is not np.ndarray or gi.shape != data.shape or gi.dtype is not data.dtype:
-                gi = _conform(gi, data, op.label, _position(inp, inputs))
-            if anomaly:
-                _check_finite(gi, f"{op.label}: the gradient for input {_position(inp, inputs)}")
+                where = _position(inp, inputs, input_grads, lambda raw, gi=gi: raw is gi)
+                gi = _conform(gi, data, op.label, where)
+            if anomaly and not np.all(np.isfinite(gi)):
+                where = _position(inp, inputs, input_grads, lambda raw: not _finite(raw))
+                _check_finite(gi, f"{op.label}: the gradient for input {where}")
             # Add gi to the input's sum; an input getting its first gradient is queued.
             seq = inp._seq
             if seq is None:  # a leaf
@@ -236,6 +238,8 @@ def _walk(root, grad) -> tuple:
                 if previous is None:
                     waiting[seq] = inp
                     heappush(heap, -seq)
+                elif waiting[seq] is not inp:
+                    _raise_shared_number(inp)
                 grads[seq] = gi if previous is None else _add(previous, gi)
     return done, done_grads, leaves, leaf_grads
 
@@ -270,10 +274,24 @@ def _add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return total if type(total) is np.ndarray else np.asarray(total)
 
 
-def _position(inp, inputs) -> int:
-    """Which input ``inp`` is, for a message (the first place, if it is used twice: the
-    inputs are checked in order, so that is the one that failed)."""
-    return next(i for i, x in enumerate(inputs) if x is inp)
+def _position(inp, inputs, input_grads, culprit) -> int:
+    """Which input ``inp`` is, for a message. One tensor may fill several places (``x * x``):
+    then the place whose gradient (as the op returned it) is the ``culprit``."""
+    places = [i for i, x in enumerate(inputs) if x is inp]
+    return next((i for i in places if culprit(input_grads[i])), places[0])
+
+
+def _finite(g) -> bool:
+    return g is None or bool(np.all(np.isfinite(g)))
+
+
+def _raise_shared_number(tensor):
+    raise BackwardError(
+        f"backward: two different tensors made by {tensor._op.label} carry the same recording "
+        "number, so the pass cannot tell them apart. An op result was copied (copy.copy, "
+        "copy.deepcopy or pickle) and the copy was used in the same graph as the original; "
+        "use t.detach() to take a tensor's value into a new graph"
+    )
 
 
 def _raise_bad_return(op, inputs, input_grads):

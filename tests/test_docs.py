@@ -410,6 +410,12 @@ def _core_error_cases():
         y.backward()
         y.backward()
 
+    def copied():
+        import copy
+
+        y = T([1.0, 2.0]) * 3.0
+        (y * copy.deepcopy(y)).sum().backward()
+
     def anomaly(f):
         def run():
             with ag.detect_anomaly():
@@ -467,6 +473,7 @@ def _core_error_cases():
         ("non-scalar root", lambda: (T(ones(3)) * 2).backward()),
         ("grad shape", lambda: T(ones(3)).sum().backward(ones(2))),
         ("freed graph", twice),
+        ("copied op result", copied),
         ("anomaly forward", anomaly(lambda: ag.log(T([-1.0, 1.0])))),
         ("anomaly input", anomaly(lambda: ag.log(T([np.nan])))),
         ("anomaly backward", anomaly(lambda: (T([0.0, 1.0]) ** 0.5).sum().backward())),

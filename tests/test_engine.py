@@ -446,6 +446,52 @@ def test_a_leafs_gradient_is_the_array_its_op_returned_when_nothing_else_holds_i
     assert id(x.grad) == returned[0]  # no copy: a 784 x 50 one would cost 15 us at batch 1
 
 
+def test_a_copied_op_result_beside_its_original_is_refused_not_mixed():
+    import copy
+    import pickle
+
+    x = ag.Tensor([1.0, 2.0], name="x")
+    y = x * 3.0
+    for twin in (copy.copy(y), copy.deepcopy(y), pickle.loads(pickle.dumps(y))):
+        with pytest.raises(ag.BackwardError, match="same recording number"):
+            (y * twin).sum().backward()
+        assert x.grad is None and not y.node.freed  # nothing changed
+    # a copied graph on its own is fine
+    alone = copy.deepcopy(y)
+    alone.sum().backward()
+    np.testing.assert_array_equal(alone.node.inputs[0].grad, [3.0, 3.0])
+
+
+def test_errors_name_the_failing_place_of_a_tensor_used_twice():
+    class SecondIsNone(ag.Op):
+        label = "SecondIsNone"
+
+        @staticmethod
+        def forward(a, b):
+            return a * b, (a, b)
+
+        @staticmethod
+        def backward(saved, g):
+            a, b = saved
+            return g * b, None
+
+    x = ag.Tensor([1.0, 2.0])
+    with pytest.raises(ag.BackwardError, match="returned None for input 1"):
+        ag.apply(SecondIsNone, x, x).sum().backward()
+    w = ag.Tensor([-1.0])
+    expected = pytest.raises(ag.AnomalyError, match="Pow: the gradient for input 1")
+    with ag.detect_anomaly(), np.errstate(invalid="ignore"), expected:
+        (w**w).sum().backward()  # d/db a^b = a^b log a: NaN at a = -1; d/da is finite
+
+
+def test_tanh_and_sigmoid_pass_an_infinite_gradient_on_as_infinite():
+    for f in (lambda x: x.tanh() ** 0.5, lambda x: (x.sigmoid() - 0.5) ** 0.5):
+        x = ag.Tensor([0.0])
+        with np.errstate(divide="ignore"):
+            f(x).sum().backward()
+        assert np.isposinf(x.grad[0])  # g (1 - y^2) with g = inf, not inf - inf * 0
+
+
 def test_wrong_gradient_shape_from_an_op_is_named():
     class BadShape(ag.Op):
         label = "BadShape"
