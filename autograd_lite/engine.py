@@ -91,7 +91,8 @@ def unbroadcast(g: np.ndarray, shape: tuple, op_label: str, index: int) -> np.nd
     axes = tuple(range(extra)) + tuple(
         extra + i for i, s in enumerate(shape) if s == 1 and g.shape[extra + i] != 1
     )
-    return g.sum(axis=axes).reshape(shape) if axes else g.reshape(shape)
+    # keepdims: summing every axis of a 0-d input's gradient still gives an array, not a scalar
+    return g.sum(axis=axes, keepdims=True).reshape(shape) if axes else g.reshape(shape)
 
 
 def topological_order(root) -> list:

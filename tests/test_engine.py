@@ -266,6 +266,15 @@ def test_gradients_of_0d_tensors_are_arrays():
     assert type(y.grad) is np.ndarray
 
 
+def test_a_0d_leafs_broadcast_gradient_is_a_writeable_array():
+    s = ag.Tensor(2.0, name="s")
+    W = ag.Tensor(np.ones((2, 3)), name="W")
+    (W * s).sum().backward()
+    assert type(s.grad) is np.ndarray and s.grad.shape == () and s.grad.flags.writeable
+    assert s.grad == 6.0
+    s.grad *= 0.5  # an optimizer may update it in place
+
+
 def test_fan_out_accumulates():
     x = ag.Tensor([1.0, 2.0])
     y = x * 3.0 + x.exp() + x
