@@ -8,8 +8,9 @@ per-node benchmark's (``y * 0.9``, then ``tanh``, on 8 elements), and the floor'
 checked to give the same input gradient as the engine's before anything is timed.
 
 With ``--batch N`` it times the two-layer training step instead: the book-style NumPy step,
-the engine's (the Tensor API, as in the training benchmark) and the same four ops' ``forward``
-and ``backward`` called directly with no engine at all, each a ratio to the book-style step.
+the engine's (the Tensor API, as in the training benchmark), the same step recorded and walked
+by the floor, and the same four ops' ``forward`` and ``backward`` called directly with no
+engine at all, each a ratio to the book-style step.
 
     python -m benchmarks.floor [--nodes 1000] [--rounds 60] [--batch N]
 """
@@ -140,8 +141,33 @@ class OpsOnlyStep:
             p[key] -= self.lr * g
 
 
+class FloorStep:
+    """The Tensor API step's four ops recorded by the floor (``_record``) and walked by
+    ``floor_backward``, with the same SGD update: what the step costs with this design's node
+    fields and backward loop but none of the engine's checks, modes or dispatch."""
+
+    def __init__(self, params: dict, lr: float = training.LEARNING_RATE):
+        self.tensors = {k: ag.Tensor(v, name=k) for k, v in params.items()}
+        self.lr = lr
+
+    def step(self, x, t):
+        W1, b1, W2, b2 = (self.tensors[k] for k in ("W1", "b1", "W2", "b2"))
+        a1 = _record(Affine, (x, W1, b1), (x, W1.data, b1.data), (False, True, True))
+        h = _record(ReLU, (a1,), (a1.data,), (True,))
+        z = _record(Affine, (h, W2, b2), (h.data, W2.data, b2.data), (True, True, True))
+        loss = _record(SoftmaxWithLoss, (z, t), (z.data, t), (True, False))
+        floor_backward(loss, np.array(1.0, dtype=loss.data.dtype))
+        for param in self.tensors.values():
+            param.data -= self.lr * param.grad
+            param.grad = None
+
+    def params(self) -> dict:
+        return {k: v.data for k, v in self.tensors.items()}
+
+
 def measure_step(batch: int, rounds: int = 25) -> dict:
-    """Median seconds per step of the book-style step, the engine's and the ops alone, timed
+    """Median seconds per step of the book-style step, the engine's, the floor's and the ops
+    alone, timed
     as the training benchmark times them (``harness.interleaved``); each is first checked to
     make the book-style update."""
     keep_freed_memory()
@@ -151,6 +177,7 @@ def measure_step(batch: int, rounds: int = 25) -> dict:
     makers = {
         "book-style NumPy": lambda p: BookTwoLayerNet(p, training.LEARNING_RATE),
         "engine (Tensor API)": training.TensorAPIStep,
+        "floor (no checks)": FloorStep,
         "ops alone, no engine": OpsOnlyStep,
     }
     after = {}
@@ -158,7 +185,7 @@ def measure_step(batch: int, rounds: int = 25) -> dict:
         params = {k: v.copy() for k, v in start.items()}
         runner = make(params)
         runner.step(x, t)
-        after[name] = runner.params() if name.startswith("engine") else params
+        after[name] = runner.params() if hasattr(runner, "tensors") else params
     for name, params in after.items():
         if not all(np.allclose(params[k], after["book-style NumPy"][k]) for k in params):
             raise AssertionError(f"{name}: its update differs from the book-style step")

@@ -88,5 +88,5 @@ def test_the_floor_gives_the_engines_gradient_and_runs(capsys):
     np.testing.assert_allclose(x2.grad, x1.grad, rtol=1e-12)
     assert floor.main(["--nodes", "20", "--rounds", "2"]) == 0
     assert "floor" in capsys.readouterr().out
-    assert floor.main(["--batch", "2", "--rounds", "2"]) == 0  # checks all three make one update
+    assert floor.main(["--batch", "2", "--rounds", "2"]) == 0  # checks all four make one update
     assert "ops alone, no engine" in capsys.readouterr().out
