@@ -167,9 +167,8 @@ class FloorStep:
 
 def measure_step(batch: int, rounds: int = 25) -> dict:
     """Median seconds per step of the book-style step, the engine's, the floor's and the ops
-    alone, timed
-    as the training benchmark times them (``harness.interleaved``); each is first checked to
-    make the book-style update."""
+    alone, timed as the training benchmark times them (``harness.interleaved``); each is first
+    checked to make the book-style update."""
     keep_freed_memory()
     rng = np.random.default_rng(0)
     start = training.initial_params(rng, np.float64)
