@@ -141,14 +141,10 @@ class OpsOnlyStep:
             p[key] -= self.lr * g
 
 
-class FloorStep:
+class FloorStep(training.TensorAPIStep):
     """The Tensor API step's four ops recorded by the floor (``_record``) and walked by
     ``floor_backward``, with the same SGD update: what the step costs with this design's node
     fields and backward loop but none of the engine's checks, modes or dispatch."""
-
-    def __init__(self, params: dict, lr: float = training.LEARNING_RATE):
-        self.tensors = {k: ag.Tensor(v, name=k) for k, v in params.items()}
-        self.lr = lr
 
     def step(self, x, t):
         W1, b1, W2, b2 = (self.tensors[k] for k in ("W1", "b1", "W2", "b2"))
@@ -160,9 +156,6 @@ class FloorStep:
         for param in self.tensors.values():
             param.data -= self.lr * param.grad
             param.grad = None
-
-    def params(self) -> dict:
-        return {k: v.data for k, v in self.tensors.items()}
 
 
 def measure_step(batch: int, rounds: int = 25) -> dict:
