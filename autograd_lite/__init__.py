@@ -6,9 +6,14 @@
     loss = (x @ W).relu().sum()
     loss.backward()
     W.grad
+
+The core (tensors, ops, the engine, derivatives) and the gradient checkers are imported here.
+Everything else (graph pictures, plots, models, optimizers, the book's API, datasets, training)
+is loaded on first use, so ``import autograd_lite`` stays light and the core never needs the rest.
 """
 
-from . import book, data, functions, nn, optim
+from importlib import import_module as _import_module
+
 from .derivatives import grad, hessian, hvp, jacobian
 from .engine import Node
 from .errors import (
@@ -66,9 +71,29 @@ from .gradcheck import (
 )
 from .modes import detect_anomaly, enable_grad, is_grad_enabled, name_scope, no_grad
 from .op import REGISTRY, Domain, Op
-from .plotting import plot_decision_boundary, plot_history
 from .tensor import Tensor, apply
-from .training import fit
-from .viz import draw_network, render, render_backward, to_dot
 
 __version__ = "0.1.0"
+
+#: name -> the module (above the core) that defines it, imported on first use
+_LAZY = {
+    "plot_decision_boundary": "plotting", "plot_history": "plotting", "fit": "training",
+    "draw_network": "viz", "render": "viz", "render_backward": "viz", "to_dot": "viz",
+}
+#: submodules loaded on first use: ``ag.nn``, ``ag.book`` ...
+_SUBMODULES = ("book", "data", "nn", "optim", "functions", "testing", "viz", "plotting")
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(_import_module(f".{_LAZY[name]}", __name__), name)
+    elif name in _SUBMODULES:
+        value = _import_module(f".{name}", __name__)
+    else:
+        raise AttributeError(f"module 'autograd_lite' has no attribute {name!r}")
+    globals()[name] = value  # found once, then an ordinary attribute
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY) | set(_SUBMODULES))

@@ -70,31 +70,35 @@ def topological_order(roots, constants: bool = False) -> list:
     """Everything that leads to ``roots`` (a tensor or a list), each input before its users.
 
     By default only tensors that need a gradient (what the backward pass visits); with
-    ``constants=True`` also tensors that need none and constant arrays (what a picture draws).
-    Depth-first with an explicit stack, never recursion, so a 100,000-node chain is fine; inputs
-    are visited in argument order, so the same computation always gives the same order.
+    ``constants=True`` also tensors that need none and constant arrays (what a picture draws,
+    inputs in argument order, so the same computation always gives the same picture).
+    Depth-first with an explicit stack, never recursion, so a 100,000-node chain is fine.
     """
     roots = [roots] if hasattr(roots, "_op") else list(roots)
     order, seen = [], set()
-    # Two parallel stacks rather than one of (object, expanded) pairs: on a long chain the
-    # stack holds every tensor at once, and 100,000 pair tuples would wake the garbage collector.
-    stack, expanded = list(reversed(roots)), [False] * len(roots)
+    stack = roots[::-1]
     while stack:
-        obj, inputs_done = stack.pop(), expanded.pop()
-        if inputs_done:
-            order.append(obj)
+        obj = stack.pop()
+        if obj is _INPUTS_DONE:  # the object below it has all its inputs in ``order``
+            order.append(stack.pop())
             continue
         if id(obj) in seen:
             continue
         seen.add(id(obj))
         stack.append(obj)
-        expanded.append(True)
-        if getattr(obj, "_op", None) is not None:
-            for inp, need in zip(reversed(obj._inputs), reversed(obj._needs)):
-                if (need or constants) and id(inp) not in seen:
+        stack.append(_INPUTS_DONE)
+        if constants:
+            if getattr(obj, "_op", None) is not None:
+                stack.extend(obj._inputs[::-1])
+        elif obj._op is not None:
+            for inp, need in zip(obj._inputs, obj._needs):
+                if need:
                     stack.append(inp)
-                    expanded.append(False)
     return order
+
+
+#: A marker on the stack of ``topological_order``.
+_INPUTS_DONE = object()
 
 
 def chain_rule(roots, seeds, create_graph: bool = False) -> tuple[list, dict]:
@@ -192,17 +196,24 @@ def _conform(gi, inp, op, index: int, create_graph: bool):
     them back (``unbroadcast``). Any other shape is the op's bug and raises, naming the op.
     """
     data = inp.data
-    if gi is None:
+    if type(gi) is np.ndarray:
+        if create_graph:
+            raise BackwardError(f"{op.label}: backward returned a plain array for input {index} "
+                                "under create_graph; it must compute with the Tensors it is "
+                                "given, or the second derivative is cut")
+        if gi.shape == data.shape and gi.dtype is data.dtype:
+            return gi  # the usual case (NumPy reuses one dtype object per type)
+    elif gi is None:
         raise BackwardError(f"{op.label}: backward returned None for input {index}, which needs "
                             "a gradient")
-    if hasattr(gi, "_op"):  # a Tensor: kept under create_graph, its value otherwise
+    elif hasattr(gi, "_op"):  # a Tensor: kept under create_graph, its value otherwise
         if not create_graph:
             gi = gi.data
     elif create_graph:
-        raise BackwardError(f"{op.label}: backward returned a plain array for input {index} "
-                            "under create_graph; it must compute with the Tensors it is given, "
-                            "or the second derivative is cut")
-    elif type(gi) is not np.ndarray:
+        raise BackwardError(f"{op.label}: backward returned a {type(gi).__name__} for input "
+                            f"{index} under create_graph; it must compute with the Tensors it is "
+                            "given, or the second derivative is cut")
+    else:
         gi = np.asarray(gi)
     if gi.shape != data.shape:
         gi = unbroadcast(gi, data.shape, op.label, index)
@@ -248,15 +259,24 @@ def store(order: list, grads: dict, retain_graph: bool, create_graph: bool = Fal
     Only called once every op's backward has succeeded, so a pass that raises (a freed graph, a
     bad op) leaves every ``.grad`` and residual as it was.
     """
-    owners = set()
+    owners = set()  # ids of the arrays (and the arrays they view) that op results keep
     for tensor in order:
         g = grads.get(id(tensor))
-        if g is None:
+        if g is None or tensor._op is None:
             continue
-        if create_graph and tensor._op is not None:
+        if create_graph:
             g = g.data  # op results keep the value only, see docs/higher_order.md
+        owners.add(id(g))
+        if g.base is not None:
+            owners.add(id(g.base))
+        previous = tensor.grad
+        tensor.grad = g if previous is None else _add(previous, g)
+    for tensor in order:
+        g = grads.get(id(tensor))
+        if g is None or tensor._op is not None:
+            continue
         if type(g) is np.ndarray:
-            g = own(g, owners)
+            g = own(g, owners)  # a leaf's gradient, which an optimizer may update in place
         previous = tensor.grad
         tensor.grad = g if previous is None else _add(previous, g)
     if not retain_graph:
