@@ -46,10 +46,10 @@ class RefNesterov:
     def update(self, params, grads):
         if self.v is None:
             self.v = {k: np.zeros_like(p) for k, p in params.items()}
-        for k in params:  # the book's order: the velocity first, then the step with the new v
-            self.v[k] = self.v[k] * self.momentum - self.lr * grads[k]
+        for k in params:  # the book's order: the step with the old v, then the velocity
             params[k] = params[k] + self.momentum * self.momentum * self.v[k]
             params[k] = params[k] - (1 + self.momentum) * self.lr * grads[k]
+            self.v[k] = self.v[k] * self.momentum - self.lr * grads[k]
 
 
 class RefAdaGrad:
