@@ -186,3 +186,15 @@ def test_the_layers_one_by_one():
     last = SoftmaxWithLoss()
     print(last.forward(x * 30, np.array([0, 1, 2, 3, 0])), last.backward()[:, :2].ravel())
     """, seed=6)
+
+
+def test_the_trainer_when_the_batches_do_not_divide_the_training_set():
+    # 250 / 100 = 2.5 is not whole: the book's % test fires at steps 0 and 5, not each epoch
+    printed = assert_same_numbers(DATA + """
+    from BOOK import TwoLayerNet, Trainer
+    network = TwoLayerNet(64, 30, 10, weight_init_std=0.1)
+    trainer = Trainer(network, x_train[:250], t_train[:250], x_test, t_test, epochs=4,
+                      mini_batch_size=100, optimizer='Momentum', optimizer_param={'lr': 0.1})
+    trainer.train()
+    """, seed=8)
+    assert printed.count("=== epoch:") == 2 and printed.count("train loss:") == 10

@@ -29,7 +29,9 @@ class Trainer:
     Each step draws ``mini_batch_size`` examples with replacement (the book's
     ``np.random.choice(train_size, batch_size)``, or ``rng.choice``), updates
     ``network.params`` with the optimizer and appends the batch loss to ``train_loss_list``.
-    At the start of each epoch it appends the train and test accuracy (on the first
+    At the start of each epoch (as the book: every ``train_size / mini_batch_size`` steps, so
+    not every epoch when that is not a whole number) it appends the train and test
+    accuracy (on the first
     ``evaluate_sample_num_per_epoch`` examples when given) to ``train_acc_list`` and
     ``test_acc_list``. ``optimizer`` is a name (``'SGD'``, ``'Momentum'``, ``'Nesterov'``,
     ``'AdaGrad'``, ``'RMSprop'``, ``'Adam'``) built with ``optimizer_param`` (default
@@ -88,9 +90,8 @@ class Trainer:
         self.train_loss_list.append(loss)
         if self.verbose:
             print("train loss:" + str(loss))
-        # The book tests current_iter % iter_per_epoch == 0, which misses epochs when the
-        # ratio is not whole; "< 1" is the same for whole ratios and fires once per epoch.
-        if self.current_iter % self.iter_per_epoch < 1:
+        # The book's test; with a ratio that is not whole it skips epochs, as the book's does.
+        if self.current_iter % self.iter_per_epoch == 0:
             self.current_epoch += 1
             x_train, t_train, x_test, t_test = self.x_train, self.t_train, self.x_test, self.t_test
             n = self.evaluate_sample_num_per_epoch
