@@ -18,7 +18,7 @@ Run: python demos/two_layer_net.py [--iterations 10000] [--hidden 50]
 from __future__ import annotations
 
 import numpy as np
-from demo_kit import COLORS, SERIES, heading, out_dir, parser, plt, save, session
+from demo_kit import COLORS, SERIES, heading, out_dir, parser, plt, render_graph, save, session
 
 import autograd_lite as ag
 
@@ -166,11 +166,12 @@ def draw_loss_graph(network, x, t, path):
     loss = loss_function(x, t)(*inputs)
     loss.name = "loss"
     loss.backward(retain_graph=True)
-    ag.render(
+    render_graph(  # top to bottom: a screen wide, not four
         loss,
         path,
         values=True,
         grads=True,
+        rankdir="TB",
         title="TwoLayerNet loss on 3 images: values and gradients",
     )
     print(f"wrote {path}")

@@ -19,6 +19,8 @@ BAD = "#C62828"
 EDGE = "#8C8C8C"
 HIGHLIGHT_FILL = "#FFE3A3"
 HIGHLIGHT_BORDER = "#D9822B"
+#: fully transparent: text that keeps its space but is not seen (a gradient not known yet)
+HIDDEN = "#FFFFFF00"
 
 #: kind -> (fill colour, border colour, extra style, shape, legend text)
 KINDS = {
