@@ -150,9 +150,9 @@ def render_backward(loss, folder, *, values=True, grads=True, rankdir="LR", coll
 def gradient_steps(loss: Tensor, retain_graph: bool) -> list:
     """``[(tensor, its gradient), ...]`` for every tensor that needs one, from the engine's
     own backward pass (which also leaves ``.grad`` as ``loss.backward()`` does)."""
-    steps = []
-    engine.backward(loss, retain_graph=retain_graph, record=steps)
-    return steps
+    order, grads = engine.chain_rule([loss], [engine.seed(loss, None, False)])
+    engine.store(order, grads, retain_graph)  # exactly what loss.backward() stores
+    return [(t, grads[id(t)]) for t in order if id(t) in grads]
 
 
 def _caption_points(caption: str) -> float:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..engine import topological_order
 from ..tensor import Tensor
 
 LEAF_KINDS = ("param", "data", "const")
@@ -33,29 +34,9 @@ class Graph:
 
 
 def walk(roots) -> list:
-    """Tensors and constant arrays that lead to ``roots``, each input before its consumers.
-
-    Depth-first with an explicit stack; an object is marked when it is expanded, so every
-    input is finished before any op that consumes it (a 100,000-node chain needs no recursion).
-    """
-    order, done = [], set()
-    for root in roots:
-        stack = [(root, False)]
-        while stack:
-            obj, expanded = stack.pop()
-            if expanded:
-                order.append(obj)
-                continue
-            if id(obj) in done:
-                continue
-            done.add(id(obj))
-            stack.append((obj, True))
-            node = obj.node if isinstance(obj, Tensor) else None
-            if node is not None:
-                for inp in reversed(node.inputs):
-                    if id(inp) not in done:
-                        stack.append((inp, False))
-    return order
+    """Tensors and constant arrays that lead to ``roots``, each input before its consumers: the
+    engine's one topological order, with constants (inputs in argument order, no recursion)."""
+    return topological_order(list(roots), constants=True)
 
 
 def value_kind(obj, is_root: bool) -> str:
