@@ -22,6 +22,7 @@ import numpy as np
 from .. import engine
 from ..errors import BackwardError, InvalidArgumentError, RenderError
 from ..tensor import Tensor
+from . import style
 from .backends import pipe, write_bytes_atomic
 from .dot import build_dot
 from .fonts import needs_cjk
@@ -30,7 +31,7 @@ from .graph import build, walk
 from .options import check_draw_options, check_flag, named_options
 
 #: the widest frame, in inches (at the 144 dpi of PNG output, 1,584 pixels): a screen's width
-MAX_WIDTH_INCHES = 11
+MAX_WIDTH_INCHES = style.SCREEN_WIDTH_INCHES
 #: points per character of a caption (12-13 pt text; CJK characters count twice)
 CAPTION_POINTS_PER_CHAR = 6.6
 
