@@ -74,8 +74,16 @@ def test_the_user_fontconfig_is_not_touched_and_the_environment_is_restored(monk
     assert mine.read_text() == "<fontconfig/>"
 
 
-def test_without_the_font_doctor_sees_empty_boxes():
-    # A fresh process whose renderer never saw the font: the same check must say so.
+def test_without_the_font_doctor_sees_empty_boxes(tmp_path):
+    # A fresh process whose renderer never saw the font: the same check must say so. Its
+    # fontconfig knows only matplotlib's DejaVu fonts, so a machine that happens to have a
+    # Japanese system font gives the same answer.
+    matplotlib = pytest.importorskip("matplotlib")
+    latin = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    conf = tmp_path / "latin-only.conf"
+    conf.write_text(f"<fontconfig><dir>{latin}</dir><cachedir>{tmp_path / 'cache'}</cachedir>"
+                    "</fontconfig>", encoding="utf-8")
+    env = {**os.environ, "FONTCONFIG_FILE": str(conf)}
     code = textwrap.dedent("""
         import sys
         import autograd_lite.viz.fonts as fonts
@@ -84,7 +92,7 @@ def test_without_the_font_doctor_sees_empty_boxes():
         sys.exit(main(["doctor"]))
     """)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=300, check=False)
+                          timeout=300, check=False, env=env)
     assert "graph pictures  FAILS: empty boxes" in done.stdout, done.stdout + done.stderr
     assert "plots           FAILS: empty boxes" in done.stdout
     assert 'pip install "autograd-lite[ja]"' in done.stdout
