@@ -7,11 +7,14 @@ PY := $(VENV)/bin/python
 
 .PHONY: demo test bench clean
 
+# -qq: pip prints errors only (no build-backend banners); the echo lines say what is happening.
 $(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test,demo]"
-	touch $@
+	@echo "Setting up $(VENV): autograd-lite with its test and demo extras (about a minute, once)"
+	@$(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -qq --upgrade pip
+	@$(PY) -m pip install -qq -e ".[test,demo]"
+	@touch $@
+	@echo "Installed into $(VENV)."
 
 demo: $(VENV)/.installed
 	$(VENV)/bin/autograd-lite train --out out

@@ -21,6 +21,7 @@ from .errors import InvalidArgumentError, RenderError, ShapeError
 from .extras import require
 from .modes import no_grad
 from .tensor import Tensor
+from .viz.fonts import matplotlib_fallback
 
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 # Saturated colours for points and curves, light ones for regions (class k uses entry k).
@@ -270,6 +271,7 @@ def _target(path, who: str):
 
 
 def _save(fig, target: Path, fmt: str, who: str) -> str:
+    matplotlib_fallback(fig)  # Japanese titles and labels: the ja extra's font, if installed
     buffer = io.BytesIO()
     fig.savefig(buffer, format=fmt, dpi=130, facecolor="white")
     folder = target.parent if str(target.parent) else Path(".")

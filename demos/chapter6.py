@@ -9,8 +9,9 @@ autograd_lite graph instead of the book's layer objects.
   walking down f(x, y) = x^2 / 20 + y^2 from (-7, 2), then training the same 4x100 ReLU network.
 - ``init``: the book's activation histograms of a 5-layer network fed random data (sigmoid with
   std 1, std 0.01 and Xavier; ReLU with std 0.01, Xavier and He), then training loss per init.
-- ``batchnorm``: a 5x100 network with and without batch normalisation for 16 initial weight
-  scales from 1 to 0.0001, 1,000 training images, SGD (the book's figure, as in the users' notes).
+- ``batchnorm``: the book's figure 6-19 setup: a 5x100 network with and without batch
+  normalisation for 16 initial weight scales from 1 to 0.0001, 1,000 training images,
+  minibatches of 100 shared by both, SGD lr 0.01, 20 epochs.
 - ``regularization``: overfitting on 300 training images, and two remedies: weight decay
   (the book's L2 penalty 0.5 * lambda * sum W^2 on the loss) and dropout. The digits are easy,
   so the test accuracy moves little; watch the gap between the curves, and how the book's
@@ -36,6 +37,11 @@ PATH_LRS = {"SGD": 0.95, "Momentum": 0.1, "AdaGrad": 1.5, "RMSprop": 0.1, "Adam"
 REGULARIZATION_LR = 0.02
 #: the options only MultiLayerNetExtend takes
 EXTEND_OPTIONS = {"use_batchnorm", "use_dropout", "dropout_ration"}
+#: the y-limit of the book's ReLU histograms, 7,000 of its 1000 x 100 activations, as a fraction
+RELU_HIST_YLIM = 0.07
+#: the book's batch_norm_test.py (figure 6-19): 1,000 training images, minibatches of 100, SGD
+#: with lr 0.01, 20 epochs, 16 weight scales from 1 to 0.0001
+BATCHNORM = {"train_size": 1000, "batch_size": 100, "lr": 0.01, "epochs": 20, "scales": 16}
 #: minibatch steps of the loss-curve experiments (the book runs 2,000 on MNIST)
 ITERATIONS = 1000
 
@@ -55,26 +61,6 @@ def train_iterations(network, optimizer, data, iterations: int, batch_size: int,
         optimizer.update(network.params, grads)
         losses[i] = network.loss(x[batch], t[batch])
     return losses
-
-
-def train_epochs(network, optimizer, data, epochs: int, batch_size: int, rng) -> dict:
-    """The users' batch-norm loop: random minibatches, accuracy at the start of every epoch.
-
-    ``data`` is ``(x, t)`` or ``(x, t, x_test, t_test)``; the result has "train" (and "test"),
-    ``epochs + 1`` values each (before training, then after each epoch).
-    """
-    parts = {"train": data[:2]} if len(data) == 2 else {"train": data[:2], "test": data[2:]}
-    curves = {name: [] for name in parts}
-    iter_per_epoch = max(len(data[0]) // batch_size, 1)
-    for i in range(epochs * iter_per_epoch + 1):
-        if i % iter_per_epoch == 0:
-            for name, (x, t) in parts.items():
-                curves[name].append(network.accuracy(x, t))
-        if i == epochs * iter_per_epoch:
-            break
-        batch = rng.choice(len(data[0]), batch_size)
-        optimizer.update(network.params, network.gradient(data[0][batch], data[1][batch]))
-    return {name: np.array(curve) for name, curve in curves.items()}
 
 
 def smooth(values: np.ndarray, window: int = 20) -> np.ndarray:
@@ -131,15 +117,18 @@ def part_optimizers(data, folder, rng, tiny: bool) -> dict:
         losses[name] = train_iterations(
             network, getattr(ag.book, name)(lr=lr), data, iterations, 128, rng
         )
+    # Two experiments, each with its own learning rates: the path on f uses the book's figure
+    # 6-8 rates, the network the book's defaults. Each lr stands beside its own result.
     print(
-        f"{'optimizer':>10} {'lr':>6} {'end of path (x, y)':>20} {'loss, first 20':>15} "
-        f"{'loss, last 20':>14}"
+        f"{'optimizer':>10} {'path lr':>8} {'end of path (x, y)':>20}   {'network lr':>10} "
+        f"{'loss, first 20':>15} {'loss, last 20':>14}"
     )
     for name in OPTIMIZERS:
         end = paths[name][-1]
         print(
-            f"{name:>10} {OPTIMIZERS[name]:>6g} {f'({end[0]:.3f}, {end[1]:.3f})':>20} "
-            f"{losses[name][:20].mean():>15.4f} {losses[name][-20:].mean():>14.4f}"
+            f"{name:>10} {PATH_LRS[name]:>8g} {f'({end[0]:.3f}, {end[1]:.3f})':>20}   "
+            f"{OPTIMIZERS[name]:>10g} {losses[name][:20].mean():>15.4f} "
+            f"{losses[name][-20:].mean():>14.4f}"
         )
 
     fig, axes = plt.subplots(1, len(paths), figsize=(3.3 * len(paths), 3.1), sharey=True)
@@ -166,9 +155,17 @@ def part_optimizers(data, folder, rng, tiny: bool) -> dict:
             color=color,
             label=f"{name} (lr {OPTIMIZERS[name]:g})",
         )
-    style_loss_axes(ax, "Optimizers on digits: 4 hidden layers of 100 ReLU units, batch 128", 1.2)
+    # a log scale shows the first steps (~2.3), RMSprop's spikes and the small final losses,
+    # with nothing clipped
+    top = max(float(smooth(loss).max()) for loss in losses.values())
+    style_loss_axes(ax, "Optimizers on digits: 4 hidden layers of 100 ReLU units, batch 128",
+                    1.15 * top)
+    ax.set_yscale("log")
+    bottom = min(float(smooth(loss).min()) for loss in losses.values())
+    ax.set_ylim(0.8 * bottom, 1.15 * top)
+    ylim = ax.get_ylim()
     figures.append(save(fig, folder / "optimizer_losses.png"))
-    return {"paths": paths, "losses": losses, "figures": figures}
+    return {"paths": paths, "losses": losses, "figures": figures, "loss_ylim": ylim}
 
 
 # ----- weight initialisation -------------------------------------------------------------------
@@ -196,7 +193,7 @@ def part_init(data, folder, rng, tiny: bool) -> dict:
         ("ReLU", "he", "He"),
     ]
     fig, axes = plt.subplots(len(cases), 5, figsize=(13, 2.0 * len(cases)), sharex=True)
-    stats = {}
+    stats, hist_ylim = {}, {}
     print(f"{'network':>18}  std of each layer's activations (layers 1..5)")
     for row, (act, init, label) in enumerate(cases):
         outs = activations(x, act, init, rng)
@@ -212,7 +209,8 @@ def part_init(data, folder, rng, tiny: bool) -> dict:
                 color=SERIES[row % 3 if act == "sigmoid" else 3 + row % 3],
             )
             ax.grid(False)
-            ax.set_yticks([])
+            if col:
+                ax.tick_params(labelleft=False)
             if act == "ReLU":
                 ax.text(
                     0.97,
@@ -222,11 +220,17 @@ def part_init(data, folder, rng, tiny: bool) -> dict:
                     ha="right",
                     fontsize=8,
                 )
-                ax.set_ylim(0, 0.3 * a.size)
+                # the book's y-limit (7,000 of its 1000 x 100 activations): the zeros fill the
+                # first bar far beyond it, and the rest of the distribution can be seen
+                ax.set_ylim(0, RELU_HIST_YLIM * a.size)
+                hist_ylim[key] = RELU_HIST_YLIM * a.size
             if row == 0:
-                ax.set_title(f"layer {col + 1}")
+                ax.set_title(f"{col + 1}-layer")
             if col == 0:
-                ax.set_ylabel(key, fontsize=9, rotation=0, ha="right", va="center")
+                ax.set_ylabel("count", fontsize=8)
+                ax.tick_params(axis="y", labelsize=7)
+                ax.annotate(key, xy=(-0.42, 0.5), xycoords="axes fraction", ha="right",
+                            va="center", fontsize=9)
         axes[-1, 2].set_xlabel("activation value")
     fig.suptitle("Activations of a 5-layer network (100 units each) on random input", fontsize=13)
     fig.tight_layout()
@@ -246,26 +250,47 @@ def part_init(data, folder, rng, tiny: bool) -> dict:
         ax.plot(np.arange(1, len(loss) + 1), smooth(loss), color=color, label=label)
     style_loss_axes(ax, "Initial weights: 4x100 ReLU network, SGD lr 0.01", 2.5)
     figures.append(save(fig, folder / "init_losses.png"))
-    return {"std": stats, "losses": losses, "figures": figures}
+    return {"std": stats, "losses": losses, "figures": figures, "hist_ylim": hist_ylim}
 
 
 # ----- batch normalisation ---------------------------------------------------------------------
+def batchnorm_pair(scale: float, x, t, epochs: int, rng) -> dict:
+    """The book's batch_norm_test.py for one weight scale: a 5x100 network with and one without
+    batch normalisation, trained on the same minibatches by one SGD; the training accuracy is
+    recorded the book's way, after the update of every iteration i with i % iter_per_epoch == 0,
+    until ``epochs`` values are taken."""
+    networks = {bn: multi_layer_net(5, rng, weight_init_std=scale, use_batchnorm=bn)
+                for bn in (True, False)}
+    optimizer = ag.book.SGD(lr=BATCHNORM["lr"])
+    batch_size = BATCHNORM["batch_size"]
+    iter_per_epoch = max(len(x) / batch_size, 1)
+    curves = {True: [], False: []}
+    i = 0
+    while len(curves[True]) < epochs:
+        batch = rng.choice(len(x), batch_size)
+        for network in networks.values():
+            optimizer.update(network.params, network.gradient(x[batch], t[batch]))
+        if i % iter_per_epoch == 0:
+            for bn, network in networks.items():
+                curves[bn].append(network.accuracy(x, t))
+        i += 1
+    return {bn: np.array(curve) for bn, curve in curves.items()}
+
+
 def part_batchnorm(data, folder, rng, tiny: bool) -> dict:
-    heading("Batch normalisation against the initial weight scale (1,000 training images)")
-    x, t = data[0][:1000], data[1][:1000]
-    scales = np.logspace(0, -4, 4 if tiny else 16)
-    epochs = 2 if tiny else 20
+    heading("Batch normalisation against the initial weight scale (the book's figure 6-19)")
+    n = BATCHNORM["train_size"]
+    x, t = data[0][:n], data[1][:n]
+    scales = np.logspace(0, -4, 4 if tiny else BATCHNORM["scales"])
+    epochs = 2 if tiny else BATCHNORM["epochs"]
     curves = {}
+    print(f"{len(x):,} training images, batch {BATCHNORM['batch_size']}, SGD lr "
+          f"{BATCHNORM['lr']:g}, {epochs} epochs, as the book")
     print(f"{'weight std':>11} {'final train acc, plain':>23} {'with BatchNorm':>15}")
     for scale in scales:
-        runs = {}
-        for bn in (True, False):
-            network = multi_layer_net(5, rng, weight_init_std=float(scale), use_batchnorm=bn)
-            # without BatchNorm, std 1 makes the logits overflow: that run diverges (NaN)
-            with np.errstate(over="ignore", invalid="ignore"):
-                runs[bn] = train_epochs(network, ag.book.SGD(lr=0.01), (x, t), epochs, 100, rng)[
-                    "train"
-                ]
+        # without BatchNorm, std 1 makes the logits overflow: that run diverges (NaN)
+        with np.errstate(over="ignore", invalid="ignore"):
+            runs = batchnorm_pair(float(scale), x, t, epochs, rng)
         curves[float(scale)] = runs
         print(f"{scale:>11.5f} {runs[False][-1]:>23.1%} {runs[True][-1]:>15.1%}")
 
@@ -286,10 +311,13 @@ def part_batchnorm(data, folder, rng, tiny: bool) -> dict:
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncols=2, bbox_to_anchor=(0.5, 0.0))
     fig.suptitle(
-        "Batch normalisation: 5x100 ReLU network, SGD lr 0.01, for each initial scale", fontsize=13
+        f"Batch normalisation: 5x100 ReLU network, SGD lr {BATCHNORM['lr']:g}, "
+        f"{len(x):,} training images, for each initial scale", fontsize=13
     )
     fig.tight_layout(rect=(0, 0.03, 1, 1))
-    return {"curves": curves, "figures": [save(fig, folder / "batchnorm.png")]}
+    return {"curves": curves, "figures": [save(fig, folder / "batchnorm.png")],
+            "setup": {**BATCHNORM, "train_size": len(x), "epochs": epochs,
+                      "scales": len(scales)}}
 
 
 # ----- regularisation --------------------------------------------------------------------------

@@ -69,6 +69,20 @@ def out_dir(name: str, out=None) -> Path:
     return folder
 
 
+#: graph pictures fit a screen: at most this many inches wide (1,584 pixels at 144 dpi)
+GRAPH_MAX_INCHES = 11
+
+
+def render_graph(root, path, **options) -> Path:
+    """``ag.render(root, path, **options)``, scaled down (never up) to GRAPH_MAX_INCHES wide."""
+    import autograd_lite as ag
+
+    dot = ag.to_dot(root, **options)
+    dot.digraph.attr("graph", size=f"{GRAPH_MAX_INCHES},{4 * GRAPH_MAX_INCHES}")
+    dot.render(path)
+    return Path(path)
+
+
 def save(fig, path: Path) -> Path:
     """Write ``fig`` as PNG, close it, say where it went."""
     fig.savefig(path)

@@ -17,7 +17,7 @@ Run: python demos/logistic_regression.py [--cat-dir DIR] [--dataset breast_cance
 from __future__ import annotations
 
 import numpy as np
-from demo_kit import COLORS, SERIES, heading, out_dir, parser, plt, save, session
+from demo_kit import COLORS, SERIES, heading, out_dir, parser, plt, render_graph, save, session
 
 import autograd_lite as ag
 
@@ -171,11 +171,12 @@ def draw_model_graph(data, path):
     cost = ag.sigmoid_with_loss(z, Y)
     cost.name = "J"
     cost.backward(retain_graph=True)
-    ag.render(
+    render_graph(  # top to bottom: a screen wide, not four
         cost,
         path,
         values=True,
         grads=True,
+        rankdir="TB",
         title="Logistic regression cost on 4 examples at w = 0, b = 0",
     )
     print(f"wrote {path}")

@@ -18,7 +18,7 @@ Run: python demos/two_layer_net.py [--iterations 10000] [--hidden 50]
 from __future__ import annotations
 
 import numpy as np
-from demo_kit import COLORS, SERIES, heading, out_dir, parser, plt, save, session
+from demo_kit import COLORS, SERIES, heading, out_dir, parser, plt, render_graph, save, session
 
 import autograd_lite as ag
 
@@ -106,7 +106,8 @@ def train(network, data, iterations: int, batch_size: int, lr: float, rng) -> di
     optimizer = ag.book.SGD(lr=lr)
     iter_per_epoch = max(len(x_train) // batch_size, 1)
     history = {"loss": [], "epoch_iteration": [], "train": [], "test": []}
-    print(f"{'epoch':>5} {'iteration':>9} {'loss':>7} {'train acc':>10} {'test acc':>9}")
+    # the loss on the whole training set: defined before the first step too (no "nan" row)
+    print(f"{'epoch':>5} {'iteration':>9} {'train loss':>10} {'train acc':>10} {'test acc':>9}")
     for i in range(iterations + 1):
         if i % iter_per_epoch == 0 or i == iterations:
             history["epoch_iteration"].append(i)
@@ -114,9 +115,9 @@ def train(network, data, iterations: int, batch_size: int, lr: float, rng) -> di
             history["test"].append(network.accuracy(x_test, t_test))
             epoch = len(history["train"]) - 1
             if epoch % 50 == 0 or i == iterations:
-                loss = history["loss"][-1] if history["loss"] else float("nan")
+                loss = network.loss(x_train, t_train)
                 print(
-                    f"{epoch:>5} {i:>9} {loss:>7.4f} {history['train'][-1]:>10.1%} "
+                    f"{epoch:>5} {i:>9} {loss:>10.4f} {history['train'][-1]:>10.1%} "
                     f"{history['test'][-1]:>9.1%}"
                 )
         if i == iterations:
@@ -166,11 +167,12 @@ def draw_loss_graph(network, x, t, path):
     loss = loss_function(x, t)(*inputs)
     loss.name = "loss"
     loss.backward(retain_graph=True)
-    ag.render(
+    render_graph(  # top to bottom: a screen wide, not four
         loss,
         path,
         values=True,
         grads=True,
+        rankdir="TB",
         title="TwoLayerNet loss on 3 images: values and gradients",
     )
     print(f"wrote {path}")

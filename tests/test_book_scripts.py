@@ -54,7 +54,11 @@ def test_gradient_check_script_prints_differences_around_1e_10():
     lines = output.strip().splitlines()
     assert [line.split(":")[0] for line in lines] == ["W1", "b1", "W2", "b2"]
     diffs = [float(line.split(":")[1]) for line in lines]
-    assert all(d < 1e-8 for d in diffs), diffs  # the book prints 1e-10 .. 1e-13
+    # The book's numerical gradient differentiates its loss with the 1e-7 inside the log and
+    # its backward ignores the 1e-7: about 1e-7 of difference on b2 comes from that alone (the
+    # same numbers as the book's code: tests/test_book_same_numbers.py). The engine's exact
+    # agreement with central differences is checked in test_book_networks.py.
+    assert all(d < 1e-8 for d in diffs[:3]) and diffs[3] < 1e-6, diffs
     assert max(diffs) > 0  # they are real differences, not a copy of one gradient
 
 
@@ -232,7 +236,8 @@ def test_trainer_options_and_errors():
                       evaluate_sample_num_per_epoch=5, verbose=False, rng=rng)
     trainer.train()
     assert trainer.optimizer.lr == 0.01 and trainer.optimizer.iter == trainer.max_iter == 5
-    assert len(trainer.train_acc_list) == 2  # once per epoch, also for 40 / 15 examples
+    # as the book's: 40 / 15 is not a whole number, so current_iter % 2.67 == 0 at step 0 only
+    assert len(trainer.train_acc_list) == 1
     assert all(acc in (0.0, 0.2, 0.4, 0.6, 0.8, 1.0) for acc in trainer.train_acc_list)
     with pytest.raises(InvalidArgumentError, match="unknown optimizer 'lbfgs'"):
         Trainer(net, x, t, x, t, optimizer="lbfgs")

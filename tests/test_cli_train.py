@@ -29,6 +29,9 @@ def check_artefacts(folder, out, parameter_names):
         assert str(folder / name) in out
     for name in ("learning_curves.png", "graph.png"):
         assert (folder / name).read_bytes()[:8] == PNG_MAGIC, name
+    # the graph fits a screen: at most 11 inches at 144 dpi (it was 2,995 pixels wide)
+    width = int.from_bytes((folder / "graph.png").read_bytes()[16:20], "big")
+    assert width <= 11 * 144 + 1, width
     with np.load(folder / "weights.npz", allow_pickle=False) as weights:
         assert set(parameter_names) <= set(weights.files)
         for key in parameter_names:

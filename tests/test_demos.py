@@ -120,8 +120,21 @@ def test_planar_trains_every_hidden_size_and_draws_the_grid(tmp_path):
 
 
 # ----- 5. chapter 6 ---------------------------------------------------------------------------
-def test_chapter6_optimizers_reach_the_minimum_of_the_books_function(tmp_path):
-    result = load("chapter6").main(parts=["optimizers"], out=tmp_path, tiny=True)["optimizers"]
+def test_chapter6_optimizers_reach_the_minimum_of_the_books_function(tmp_path, capsys):
+    chapter6 = load("chapter6")
+    result = chapter6.main(parts=["optimizers"], out=tmp_path, tiny=True)["optimizers"]
+    # each learning rate is printed beside the result it produced (two experiments, two lrs)
+    out = capsys.readouterr().out
+    assert "path lr" in out and "network lr" in out
+    for name in chapter6.OPTIMIZERS:
+        row = next(line.split() for line in out.splitlines() if line.split()[:1] == [name])
+        assert float(row[1]) == chapter6.PATH_LRS[name]
+        assert float(row[4]) == chapter6.OPTIMIZERS[name]
+    # nothing clipped: the loss figure's y-range holds every plotted (smoothed) loss
+    low, high = result["loss_ylim"]
+    for losses in result["losses"].values():
+        smoothed = chapter6.smooth(losses)
+        assert low <= smoothed.min() and smoothed.max() <= high
     assert list(result["paths"]) == ["SGD", "Momentum", "AdaGrad", "RMSprop", "Adam"]
     for name, path in result["paths"].items():
         assert path.shape == (31, 2) and tuple(path[0]) == (-7.0, 2.0)
@@ -141,6 +154,9 @@ def test_chapter6_init_histograms_show_vanishing_and_healthy_activations(tmp_pat
     assert std["ReLU, std 0.01"][-1] < 1e-3  # activations vanish layer by layer
     assert std["ReLU, He"][-1] > 0.3 * std["ReLU, He"][0]  # He keeps their spread
     assert set(result["losses"]) == {"std 0.01", "Xavier", "He"}
+    # the book's ReLU histograms stop at 7,000 of 1000 x 100 activations (here 200 x 100)
+    assert result["hist_ylim"] == {key: pytest.approx(0.07 * 200 * 100)
+                                   for key in ("ReLU, std 0.01", "ReLU, Xavier", "ReLU, He")}
     for figure in result["figures"]:
         assert_png(figure)
 
@@ -150,8 +166,13 @@ def test_chapter6_batchnorm_and_regularization_curves(tmp_path):
     curves = results["batchnorm"]["curves"]
     assert len(curves) == 4 and max(curves) == 1.0 and min(curves) == pytest.approx(1e-4)
     for runs in curves.values():
-        for acc in runs.values():  # BatchNorm on (True) and off (False)
-            assert acc.shape == (3,) and np.all((acc >= 0) & (acc <= 1))
+        for acc in runs.values():  # BatchNorm on (True) and off (False), one value per epoch
+            assert acc.shape == (2,) and np.all((acc >= 0) & (acc <= 1))
+    # the book's figure 6-19 setup (batch_norm_test.py), at full size
+    setup = load("chapter6").BATCHNORM
+    assert setup == {"train_size": 1000, "batch_size": 100, "lr": 0.01, "epochs": 20,
+                     "scales": 16}
+    assert results["batchnorm"]["setup"]["train_size"] == 1000
     regs = results["regularization"]["curves"]
     assert len(regs) == 4
     for name, c in regs.items():
@@ -163,8 +184,10 @@ def test_chapter6_batchnorm_and_regularization_curves(tmp_path):
 
 
 # ----- 4. two-layer network -------------------------------------------------------------------
-def test_two_layer_net_gradient_check_passes_and_training_learns(tmp_path):
+def test_two_layer_net_gradient_check_passes_and_training_learns(tmp_path, capsys):
     result = load("two_layer_net").main(out=tmp_path, tiny=True, iterations=200)
+    out = capsys.readouterr().out
+    assert "nan" not in out.lower()  # the first row (before any step) has a loss too
     check = result["check"]
     assert check["report"].ok
     assert [row.name for row in check["report"].inputs] == ["W1", "b1", "W2", "b2"]

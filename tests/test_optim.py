@@ -1,12 +1,13 @@
 """Optimizers: both calling styles against reference implementations of the book's formulas.
 
-The references below are written from the formulas of the book's ``common/optimizer.py``
-(one class per rule, dicts of arrays, the book's defaults), independently of
-``autograd_lite.optim.rules``.
+The references (``tests/book_reference.py``) are written from the formulas of the book's
+``common/optimizer.py`` (one class per rule, dicts of arrays, the book's defaults),
+independently of ``autograd_lite.optim.rules``.
 """
 
 from __future__ import annotations
 
+import book_reference
 import numpy as np
 import pytest
 from hypothesis import given
@@ -16,87 +17,10 @@ import autograd_lite as ag
 from autograd_lite import book
 from autograd_lite.errors import DTypeError, InvalidArgumentError, ShapeError
 
+# ----- reference implementations: the book's formulas, in tests/book_reference.py -----------
 
-# ----- reference implementations (the book's formulas) ----------------------------------------
-class RefSGD:
-    def __init__(self, lr=0.01):
-        self.lr = lr
-
-    def update(self, params, grads):
-        for k in params:
-            params[k] = params[k] - self.lr * grads[k]
-
-
-class RefMomentum:
-    def __init__(self, lr=0.01, momentum=0.9):
-        self.lr, self.momentum, self.v = lr, momentum, None
-
-    def update(self, params, grads):
-        if self.v is None:
-            self.v = {k: np.zeros_like(p) for k, p in params.items()}
-        for k in params:
-            self.v[k] = self.momentum * self.v[k] - self.lr * grads[k]
-            params[k] = params[k] + self.v[k]
-
-
-class RefNesterov:
-    def __init__(self, lr=0.01, momentum=0.9):
-        self.lr, self.momentum, self.v = lr, momentum, None
-
-    def update(self, params, grads):
-        if self.v is None:
-            self.v = {k: np.zeros_like(p) for k, p in params.items()}
-        for k in params:  # the book's order: the velocity first, then the step with the new v
-            self.v[k] = self.v[k] * self.momentum - self.lr * grads[k]
-            params[k] = params[k] + self.momentum * self.momentum * self.v[k]
-            params[k] = params[k] - (1 + self.momentum) * self.lr * grads[k]
-
-
-class RefAdaGrad:
-    def __init__(self, lr=0.01):
-        self.lr, self.h = lr, None
-
-    def update(self, params, grads):
-        if self.h is None:
-            self.h = {k: np.zeros_like(p) for k, p in params.items()}
-        for k in params:
-            self.h[k] = self.h[k] + grads[k] * grads[k]
-            params[k] = params[k] - self.lr * grads[k] / (np.sqrt(self.h[k]) + 1e-7)
-
-
-class RefRMSprop:
-    def __init__(self, lr=0.01, decay_rate=0.99):
-        self.lr, self.decay_rate, self.h = lr, decay_rate, None
-
-    def update(self, params, grads):
-        if self.h is None:
-            self.h = {k: np.zeros_like(p) for k, p in params.items()}
-        for k in params:
-            self.h[k] = self.h[k] * self.decay_rate
-            self.h[k] = self.h[k] + (1 - self.decay_rate) * grads[k] * grads[k]
-            params[k] = params[k] - self.lr * grads[k] / (np.sqrt(self.h[k]) + 1e-7)
-
-
-class RefAdam:
-    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999):
-        self.lr, self.beta1, self.beta2, self.iter, self.m, self.v = lr, beta1, beta2, 0, None, None
-
-    def update(self, params, grads):
-        if self.m is None:
-            self.m = {k: np.zeros_like(p) for k, p in params.items()}
-            self.v = {k: np.zeros_like(p) for k, p in params.items()}
-        self.iter += 1
-        lr_t = self.lr * np.sqrt(1.0 - self.beta2**self.iter) / (1.0 - self.beta1**self.iter)
-        for k in params:
-            self.m[k] = self.m[k] + (1 - self.beta1) * (grads[k] - self.m[k])
-            self.v[k] = self.v[k] + (1 - self.beta2) * (grads[k] ** 2 - self.v[k])
-            params[k] = params[k] - lr_t * self.m[k] / (np.sqrt(self.v[k]) + 1e-7)
-
-
-REFERENCES = {
-    "SGD": RefSGD, "Momentum": RefMomentum, "Nesterov": RefNesterov, "AdaGrad": RefAdaGrad,
-    "RMSprop": RefRMSprop, "Adam": RefAdam,
-}
+REFERENCES = {name: getattr(book_reference, name)
+              for name in ("SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam")}
 CUSTOM = {
     "SGD": {"lr": 0.1}, "Momentum": {"lr": 0.05, "momentum": 0.8},
     "Nesterov": {"lr": 0.05, "momentum": 0.7}, "AdaGrad": {"lr": 0.2},

@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 import autograd_lite as ag
-from autograd_lite.viz import animate, backends
+from autograd_lite.viz import animate, backends, style
 from autograd_lite.viz.graph import walk
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -228,7 +228,8 @@ def test_render_backward_frames_follow_the_chain_rule(tmp_path, monkeypatch):
     x, w, loss = reuse_graph()
     ag.render_backward(loss, tmp_path / "f", gif=False)
     order = [t for t in walk([loss]) if isinstance(t, ag.Tensor) and t.requires_grad]
-    pending = [s.count("grad: not computed") for s in sources]
+    # a gradient not known yet keeps its place, drawn transparent
+    pending = [len(re.findall(rf"^\t(v\d+) \[.*{style.HIDDEN}", s, re.M)) for s in sources]
     assert pending[0] == len(order)
     assert pending == sorted(pending, reverse=True) and pending[-1] == 0
     assert all(a - b == 1 for a, b in zip(pending, pending[1:]))
@@ -237,6 +238,42 @@ def test_render_backward_frames_follow_the_chain_rule(tmp_path, monkeypatch):
     indices = [int(h[0][1:]) for h in highlighted]
     assert indices == sorted(indices, reverse=True)  # consumers before their inputs
     assert "step 1 of" in sources[1] and "forward pass" in sources[0]
+
+
+def test_render_backward_lays_the_graph_out_once(tmp_path, monkeypatch):
+    # issue 16: each frame was laid out anew, so the graph jumped from frame to frame
+    sources = []
+    real_pipe = animate.pipe
+
+    def recording_pipe(source, fmt):
+        sources.append(source)
+        return real_pipe(source, fmt)
+
+    monkeypatch.setattr(animate, "pipe", recording_pipe)
+    x = ag.Tensor(1.5, name="x")
+    w = ag.Tensor([0.5, -1.0, 2.0], name="w")
+    loss = ((x * w).sigmoid().log() * 3.0 + w * w).sum()
+    result = ag.render_backward(loss, tmp_path / "f", gif=False)
+
+    def layout_text(source):  # what decides the layout: everything but colours and caption
+        source = re.sub(r'(?:fill)?color="?#[0-9A-Fa-f]+"?|COLOR="#[0-9A-Fa-f]+"', "", source)
+        source = re.sub(r"penwidth=[^\s\]]+", "", source)
+        source = re.sub(r"step \d+ of \d+[^<]*|forward pass[^<]*", "", source)
+        return re.sub(r"[\s\[\]]", "", source)
+
+    assert len({layout_text(s) for s in sources}) == 1
+    assert len(set(sources)) == len(sources)  # and yet every frame is different
+    sizes = {assert_png(p) for p in result.frames}
+    assert len(sizes) == 1, sizes
+
+
+def test_render_backward_frames_fit_a_screen(tmp_path):
+    h = ag.Tensor(0.5, name="x")
+    for _ in range(25):  # a long chain: laid out left to right it is metres wide
+        h = (h * 1.01).tanh()
+    result = ag.render_backward(h, tmp_path / "chain", gif=False)
+    width, _ = assert_png(result.frames[-1])
+    assert width <= animate.MAX_WIDTH_INCHES * backends.PNG_DPI + 1
 
 
 def test_render_backward_errors(tmp_path):

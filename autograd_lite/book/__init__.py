@@ -15,7 +15,10 @@ A reader's chapter 5 and 6 scripts run by changing only their imports: each of
 becomes ``from autograd_lite.book import ...`` with the same names.
 
 Networks keep the book's ``params`` dict of plain NumPy arrays; ``gradient(x, t)``
-backpropagates through the engine's graph. See ``docs/book.md`` for the differences.
+backpropagates through the engine's graph. With no ``rng`` argument everything random draws
+from NumPy's global state with the book's calls, in the book's order, and the losses carry the
+book's ``+ 1e-7``: a script run after ``np.random.seed(s)`` prints the book's numbers
+(``tests/test_book_same_numbers.py``). See ``docs/book.md`` for the differences.
 """
 
 from .functions import (

@@ -17,7 +17,6 @@ from .. import engine
 from ..errors import BackwardError, InvalidArgumentError
 from ..modes import enable_grad
 from ..nn.functional import batch_norm
-from ..nn.init import as_rng
 from ..ops import Add, Mul, Softmax
 from ..ops import Affine as AffineOp
 from ..ops import Dropout as DropoutOp
@@ -25,6 +24,8 @@ from ..ops import ReLU as ReLUOp
 from ..ops import Sigmoid as SigmoidOp
 from ..ops import SoftmaxWithLoss as SoftmaxWithLossOp
 from ..tensor import Tensor, apply
+from . import randomness
+from .functions import cross_entropy_error
 
 __all__ = [
     "MulLayer", "AddLayer", "Affine", "Relu", "Sigmoid", "SoftmaxWithLoss", "Dropout",
@@ -149,9 +150,12 @@ class Affine(_EngineLayer):
 
 
 class SoftmaxWithLoss(_EngineLayer):
-    """loss = cross_entropy(softmax(x), t), the mean over the batch; ``backward(dout=1)`` -> dx.
+    """loss = cross_entropy_error(softmax(x), t), the mean over the batch; ``backward(dout=1)``
+    -> dx = dout * (softmax(x) - t) / N.
 
-    ``t`` holds class labels (N,) or one-hot rows (N, K).
+    ``t`` holds class labels (N,) or one-hot rows (N, K). ``loss`` is the book's number, with
+    the ``+ 1e-7`` inside the log; the gradient is the book's ``(y - t) / N``, which ignores
+    it (the engine's op, recorded for ``backward``, computes its own loss by log-softmax).
     """
 
     def __init__(self):
@@ -168,7 +172,8 @@ class SoftmaxWithLoss(_EngineLayer):
         self.t = t
         self._leaves = (_leaf(x),)
         self._x = self._leaves[0].data
-        self.loss = self._record(SoftmaxWithLossOp, self._leaves[0], np.asarray(t)).item()
+        self._record(SoftmaxWithLossOp, self._leaves[0], np.asarray(t))
+        self.loss = float(cross_entropy_error(self.y, t))
         return self.loss
 
     def backward(self, dout=1):
@@ -177,7 +182,8 @@ class SoftmaxWithLoss(_EngineLayer):
 
 class Dropout(_EngineLayer):
     """The book's dropout: training keeps each unit with probability 1 - ratio (no rescaling);
-    ``train_flg=False`` multiplies by (1 - ratio). ``rng``: a numpy Generator (fresh if None)."""
+    ``train_flg=False`` multiplies by (1 - ratio). ``rng=None`` draws the mask as the book,
+    ``np.random.rand(*x.shape) > ratio``; a numpy Generator draws it from itself."""
 
     def __init__(self, dropout_ratio=0.5, rng=None):
         ratio = dropout_ratio
@@ -186,14 +192,14 @@ class Dropout(_EngineLayer):
                 f"Dropout: dropout_ratio must be a number in [0, 1), got {dropout_ratio!r}"
             )
         self.dropout_ratio = dropout_ratio
-        self.rng = as_rng(rng, "Dropout")
+        self.rng = randomness.check_rng(rng, "Dropout")
         self.mask = None
 
     def forward(self, x, train_flg=True):
         self._leaves = (_leaf(x),)
         x = self._leaves[0].data
         if train_flg:
-            self.mask = self.rng.random(x.shape) > self.dropout_ratio
+            self.mask = randomness.rand(self.rng, x.shape) > self.dropout_ratio
             return self._record(DropoutOp, self._leaves[0], self.mask.astype(x.dtype))
         return self._record(Mul, self._leaves[0], 1.0 - self.dropout_ratio)
 

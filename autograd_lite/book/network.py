@@ -7,6 +7,11 @@ activations. ``gradient`` wraps each ``params`` array as a Tensor *without copyi
 call, runs the steps inside ``ag.name_scope`` (so the graph picture shows ``Affine1``,
 ``Relu1``, ...) and backpropagates through the engine. Because nothing is copied, a book
 optimizer that updates ``params`` in place is seen by the next call.
+
+``loss`` is the book's number: ``cross_entropy_error(softmax(y), t)`` with the ``+ 1e-7``
+inside the log, plus the weight decay. The graph's ``SoftmaxWithLoss`` op computes the loss
+without the ``1e-7`` (by log-softmax); its gradient, ``(softmax(y) - t) / N``, is the book's
+``SoftmaxWithLoss.backward`` exactly, which ignores the ``1e-7`` too.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from ..functions import softmax_with_loss
 from ..modes import SCOPE, inner_scope, name_scope, no_grad
 from ..serialization import check_arrays, load_arrays, save_arrays
 from ..tensor import Tensor
+from . import randomness
+from .functions import cross_entropy_error, softmax
 from .gradient import numerical_gradient as _numerical_gradient
 
 __all__ = ["BookNetwork"]
@@ -29,10 +36,10 @@ class BookNetwork:
     #: the ``train_flg`` that ``gradient``/``numerical_gradient`` use (True where it matters)
     _grad_train_flg = False
 
-    def __init__(self, input_size: int, output_size: int, rng: np.random.Generator):
+    def __init__(self, input_size: int, output_size: int, rng: np.random.Generator | None):
         self.input_size = int(input_size)
         self.output_size = int(output_size)
-        self.rng = rng
+        self.rng = rng  # None: NumPy's global random state, as the book
         self.params: dict[str, np.ndarray] = {}
         self.weight_decay_lambda = 0.0
         self._steps: list = []  # (scope name, fn(h, P, train))
@@ -110,6 +117,11 @@ class BookNetwork:
     def _weight_keys(self) -> list:
         return [k for k in self.params if k.startswith("W")]
 
+    @property
+    def _grad_keys(self) -> list:
+        """The keys of the gradient dicts, in the order the book's ``gradient`` lists them."""
+        return list(self.params)
+
     # ----- the book's API ---------------------------------------------------------------------
     def predict(self, x, train_flg: bool = False) -> np.ndarray:
         """The scores (before softmax) for ``x`` of shape (N, input_size)."""
@@ -118,10 +130,19 @@ class BookNetwork:
             return self._forward(x, self.params, train_flg).data
 
     def loss(self, x, t, train_flg: bool = False) -> float:
-        """Softmax cross-entropy (mean over the batch) plus 0.5 * lambda * sum(W^2)."""
+        """The book's loss: cross_entropy_error(softmax(y), t) (mean over the batch, with the
+        book's ``+ 1e-7`` inside the log) plus 0.5 * lambda * sum(W^2) over every W."""
         x, t = self._check_xt(x, t, "loss")
+        return self._book_loss(x, t, train_flg)
+
+    def _book_loss(self, x, t, train: bool) -> float:
         with no_grad():
-            return self._loss(x, t, self.params, train_flg).item()
+            y = self._forward(x, self.params, train).data
+        weight_decay = 0.0
+        for key in self._weight_keys:
+            W = self.params[key]
+            weight_decay += 0.5 * self.weight_decay_lambda * np.sum(W**2)
+        return float(cross_entropy_error(softmax(y), t) + weight_decay)
 
     def accuracy(self, x, t) -> float:
         """The fraction of examples whose highest score is the label (t: labels or one-hot)."""
@@ -136,12 +157,16 @@ class BookNetwork:
         x, t = self._check_xt(x, t, "gradient")
         P = {key: Tensor._wrap(array, True, key) for key, array in self.params.items()}
         self._loss(x, t, P, self._grad_train_flg).backward()
-        return {key: P[key].grad for key in P}
+        return {key: P[key].grad for key in self._grad_keys}
 
     def loss_tensor(self, x, t, train_flg: bool = False) -> Tensor:
         """The loss as a Tensor with its graph, to draw or inspect: ``params`` appear as leaves
         named ``W1``, ``b1``, ... (sharing the arrays) and each layer's nodes carry its scope
-        (``Affine1``, ``Relu1``, ...). ``net.loss_tensor(x, t).render("net.png")``."""
+        (``Affine1``, ``Relu1``, ...). ``net.loss_tensor(x, t).render("net.png")``.
+
+        Its value is the engine's ``SoftmaxWithLoss`` (log-softmax, without the book's
+        ``+ 1e-7``), so it can differ from ``loss(x, t)`` in the 7th digit; the gradient
+        does not differ."""
         x, t = self._check_xt(x, t, "loss_tensor")
         P = {key: Tensor._wrap(array, True, key) for key, array in self.params.items()}
         return self._loss(x, t, P, train_flg)
@@ -150,26 +175,25 @@ class BookNetwork:
         """The same gradient by the book's central differences (h = 1e-4). Slow: for checks.
 
         The network is left as it was found: every parameter value, the running statistics,
-        and the random generator (so ``gradient(x, t)`` called next sees the same dropout
-        masks as every loss evaluation here).
+        and the random state (so ``gradient(x, t)`` called next sees the same dropout masks as
+        every loss evaluation here; the book's draws new masks for each evaluation).
         """
         x, t = self._check_xt(x, t, "numerical_gradient")
         train = self._grad_train_flg
-        rng_state = self.rng.bit_generator.state
+        rng_state = randomness.get_state(self.rng)
         stats = {key: array.copy() for key, array in self._stats.items()}
 
         uses_rng = getattr(self, "use_dropout", False)
 
         def f(_):
             if uses_rng:
-                self.rng.bit_generator.state = rng_state
-            with no_grad():
-                return self._loss(x, t, self.params, train).item()
+                randomness.set_state(self.rng, rng_state)
+            return self._book_loss(x, t, train)
 
         try:
-            return {key: _numerical_gradient(f, array) for key, array in self.params.items()}
+            return {key: _numerical_gradient(f, self.params[key]) for key in self._grad_keys}
         finally:
-            self.rng.bit_generator.state = rng_state
+            randomness.set_state(self.rng, rng_state)
             for key, array in stats.items():
                 np.copyto(self._stats[key], array)
 

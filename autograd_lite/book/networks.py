@@ -1,8 +1,11 @@
 """The book's networks, with gradients by autodiff: TwoLayerNet, MultiLayerNet,
 MultiLayerNetExtend.
 
-Constructors take the book's arguments plus ``rng`` (a ``numpy.random.Generator``; a fresh
-one when None) for the initial weights and the dropout masks, and ``dtype`` (float64).
+Constructors take the book's arguments plus ``rng`` and ``dtype`` (float64). With ``rng=None``
+the initial weights (``weight_init_std * np.random.randn(n_in, n_out)``) and the dropout masks
+(``np.random.rand(*x.shape)``) come from NumPy's global state with the book's calls, in the
+book's order, so ``np.random.seed(s)`` gives the book's network; a ``numpy.random.Generator``
+keeps the run to itself (see ``randomness.py``).
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ import numpy as np
 
 from ..errors import InvalidArgumentError
 from ..nn.functional import batch_norm
-from ..nn.init import as_rng, normal_weight
+from ..nn.init import weight_std
 from ..ops import Affine, Dropout, ReLU, Sigmoid, Tanh
 from ..tensor import apply
+from . import randomness
 from .network import BookNetwork
 
 __all__ = ["TwoLayerNet", "MultiLayerNet", "MultiLayerNetExtend"]
@@ -29,6 +33,12 @@ def _size(owner: str, name: str, value) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
         raise InvalidArgumentError(f"{owner}: {name} must be a positive int, got {value!r}")
     return int(value)
+
+
+def _weight(n_in: int, n_out: int, init, rng, dtype) -> np.ndarray:
+    """The book's initial weight matrix: std * np.random.randn(n_in, n_out)."""
+    std = weight_std(init, n_in)
+    return (std * randomness.randn(rng, (n_in, n_out))).astype(dtype, copy=False)
 
 
 def _affine_step(i: int):
@@ -51,11 +61,12 @@ class TwoLayerNet(BookNetwork):
                  dtype=np.float64):
         owner = "TwoLayerNet"
         super().__init__(_size(owner, "input_size", input_size),
-                         _size(owner, "output_size", output_size), as_rng(rng, owner))
+                         _size(owner, "output_size", output_size),
+                         randomness.check_rng(rng, owner))
         self.hidden_size = _size(owner, "hidden_size", hidden_size)
         sizes = (self.input_size, self.hidden_size, self.output_size)
         for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
-            self.params[f"W{i}"] = normal_weight(n_in, n_out, weight_init_std, self.rng, dtype)
+            self.params[f"W{i}"] = _weight(n_in, n_out, weight_init_std, self.rng, dtype)
             self.params[f"b{i}"] = np.zeros(n_out, dtype=dtype)
         self._steps = [_affine_step(1), _activation_step(ReLU, "Relu", 1), _affine_step(2)]
 
@@ -72,7 +83,8 @@ class MultiLayerNet(BookNetwork):
                  weight_init_std="relu", weight_decay_lambda=0, rng=None, dtype=np.float64):
         owner = type(self).__name__
         super().__init__(_size(owner, "input_size", input_size),
-                         _size(owner, "output_size", output_size), as_rng(rng, owner))
+                         _size(owner, "output_size", output_size),
+                         randomness.check_rng(rng, owner))
         try:
             hidden = [_size(owner, "hidden_size_list entries", h) for h in hidden_size_list]
         except TypeError:
@@ -96,9 +108,8 @@ class MultiLayerNet(BookNetwork):
         self.weight_decay_lambda = float(lam)
         sizes = [self.input_size, *hidden, self.output_size]
         for i in range(1, len(sizes)):
-            self.params[f"W{i}"] = normal_weight(
-                sizes[i - 1], sizes[i], weight_init_std, self.rng, dtype
-            )
+            self.params[f"W{i}"] = _weight(sizes[i - 1], sizes[i], weight_init_std, self.rng,
+                                           dtype)
             self.params[f"b{i}"] = np.zeros(sizes[i], dtype=dtype)
         self._dtype = dtype
         self._build()
@@ -142,6 +153,16 @@ class MultiLayerNetExtend(MultiLayerNet):
                          weight_init_std, weight_decay_lambda, rng, dtype)
 
     @property
+    def _grad_keys(self) -> list:
+        # The book's order: W1, b1, gamma1, beta1, W2, b2, gamma2, ..., W_last, b_last.
+        keys = []
+        for i in range(1, self.hidden_layer_num + 2):
+            keys += [f"W{i}", f"b{i}"]
+            if self.use_batchnorm and i <= self.hidden_layer_num:
+                keys += [f"gamma{i}", f"beta{i}"]
+        return keys
+
+    @property
     def running_stats(self) -> dict:
         """``running_mean<i>``/``running_var<i>`` arrays of the batch-norm layers."""
         return self._stats
@@ -177,5 +198,5 @@ class MultiLayerNetExtend(MultiLayerNet):
     def _dropout(self, h, P, train):
         if not train:
             return h * (1.0 - self.dropout_ration)
-        keep = self.rng.random(h.shape) > self.dropout_ration
+        keep = randomness.rand(self.rng, h.shape) > self.dropout_ration
         return apply(Dropout, h, keep.astype(h.data.dtype))

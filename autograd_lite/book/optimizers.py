@@ -72,7 +72,8 @@ class Momentum(BookOptimizer, MomentumRule):
 
 
 class Nesterov(BookOptimizer, NesterovRule):
-    """``Nesterov(lr=0.01, momentum=0.9)``, the book's form of Nesterov's accelerated gradient."""
+    """``Nesterov(lr=0.01, momentum=0.9)``, the book's form of Nesterov's accelerated gradient:
+    p += momentum^2 v;  p -= (1 + momentum) lr g;  then v = momentum v - lr g."""
 
 
 class AdaGrad(BookOptimizer, AdaGradRule):

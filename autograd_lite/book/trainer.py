@@ -1,5 +1,7 @@
 """The book's ``Trainer`` (``common/trainer.py``) and its ``common/util.py`` helpers
-``smooth_curve`` and ``shuffle_dataset``. Randomness comes from ``rng`` (a numpy Generator)."""
+``smooth_curve`` and ``shuffle_dataset``. With ``rng=None`` randomness comes from NumPy's global
+state with the book's calls (``np.random.choice``, ``np.random.permutation``); a numpy Generator
+passed as ``rng`` is used instead."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import numbers
 import numpy as np
 
 from ..errors import InvalidArgumentError, ShapeError
-from ..nn.init import as_rng
+from . import randomness
 from .optimizers import SGD, AdaGrad, Adam, BookOptimizer, Momentum, Nesterov, RMSprop
 
 __all__ = ["Trainer", "smooth_curve", "shuffle_dataset", "OPTIMIZERS"]
@@ -24,13 +26,16 @@ OPTIMIZERS = {
 class Trainer:
     """Mini-batch training of a book network, recording the loss and the accuracies.
 
-    Each step draws ``mini_batch_size`` examples with replacement (``rng.choice``, as the book's
-    ``np.random.choice``), updates ``network.params`` with the optimizer and appends the batch
-    loss to ``train_loss_list``. At the start of each epoch it appends the train and test
-    accuracy (on the first ``evaluate_sample_num_per_epoch`` examples when given) to
-    ``train_acc_list`` and ``test_acc_list``. ``optimizer`` is a name (``'SGD'``, ``'Momentum'``,
-    ``'Nesterov'``, ``'AdaGrad'``, ``'RMSprop'``, ``'Adam'``) built with ``optimizer_param``
-    (default ``{'lr': 0.01}``), or a book optimizer object.
+    Each step draws ``mini_batch_size`` examples with replacement (the book's
+    ``np.random.choice(train_size, batch_size)``, or ``rng.choice``), updates
+    ``network.params`` with the optimizer and appends the batch loss to ``train_loss_list``.
+    At the start of each epoch (as the book: every ``train_size / mini_batch_size`` steps, so
+    not every epoch when that is not a whole number) it appends the train and test
+    accuracy (on the first
+    ``evaluate_sample_num_per_epoch`` examples when given) to ``train_acc_list`` and
+    ``test_acc_list``. ``optimizer`` is a name (``'SGD'``, ``'Momentum'``, ``'Nesterov'``,
+    ``'AdaGrad'``, ``'RMSprop'``, ``'Adam'``) built with ``optimizer_param`` (default
+    ``{'lr': 0.01}``), or a book optimizer object.
     """
 
     def __init__(self, network, x_train, t_train, x_test, t_test, epochs=20,
@@ -53,7 +58,7 @@ class Trainer:
         self.epochs = int(epochs)
         self.batch_size = int(mini_batch_size)
         self.evaluate_sample_num_per_epoch = evaluate_sample_num_per_epoch
-        self.rng = as_rng(rng, "Trainer")
+        self.rng = randomness.check_rng(rng, "Trainer")
         if isinstance(optimizer, BookOptimizer):
             self.optimizer = optimizer
         else:
@@ -76,7 +81,7 @@ class Trainer:
 
     def train_step(self) -> None:
         """One mini-batch update (and the accuracies when an epoch starts)."""
-        batch_mask = self.rng.choice(self.train_size, self.batch_size)
+        batch_mask = randomness.choice(self.rng, self.train_size, self.batch_size)
         x_batch = self.x_train[batch_mask]
         t_batch = self.t_train[batch_mask]
         grads = self.network.gradient(x_batch, t_batch)
@@ -85,9 +90,8 @@ class Trainer:
         self.train_loss_list.append(loss)
         if self.verbose:
             print("train loss:" + str(loss))
-        # The book tests current_iter % iter_per_epoch == 0, which misses epochs when the
-        # ratio is not whole; "< 1" is the same for whole ratios and fires once per epoch.
-        if self.current_iter % self.iter_per_epoch < 1:
+        # The book's test; with a ratio that is not whole it skips epochs, as the book's does.
+        if self.current_iter % self.iter_per_epoch == 0:
             self.current_epoch += 1
             x_train, t_train, x_test, t_test = self.x_train, self.t_train, self.x_test, self.t_test
             n = self.evaluate_sample_num_per_epoch
@@ -130,9 +134,10 @@ def smooth_curve(x, window_len: int = 11) -> np.ndarray:
 
 
 def shuffle_dataset(x, t, rng=None):
-    """``x`` and ``t`` in the same random order (one permutation from ``rng``)."""
+    """``x`` and ``t`` in the same random order: one ``np.random.permutation`` (or one from
+    ``rng``, a numpy Generator)."""
     x, t = np.asarray(x), np.asarray(t)
     if len(x) != len(t):
         raise ShapeError(f"shuffle_dataset: x has {len(x)} examples but t has {len(t)}")
-    order = as_rng(rng, "shuffle_dataset").permutation(len(x))
+    order = randomness.permutation(randomness.check_rng(rng, "shuffle_dataset"), len(x))
     return x[order], t[order]

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..viz.style import SCREEN_WIDTH_INCHES
+
 GRAPH_BATCH = 4            # examples in the graph picture
 CHECK_BATCH = 3            # examples in the gradient check (the book uses 3)
 FULL_CHECK_LIMIT = 30_000  # parameters up to which every element is checked
@@ -61,8 +63,11 @@ def draw_graph(ag, model, x, t, path: Path, args) -> str:
     shown = "one box per layer" if deep else "with every gradient"
     title = (f"the loss of {len(x)} test examples after training, {shown} "
              f"(labels {', '.join(map(str, t))})")
-    return str(ag.render(loss, path, values=True, grads=True, rankdir="TB",
-                         collapse="layer" if deep else None, title=title))
+    dot = ag.to_dot(loss, values=True, grads=True, rankdir="TB",
+                    collapse="layer" if deep else None, title=title)
+    inches = SCREEN_WIDTH_INCHES  # scaled down (never up) to fit a screen's width
+    dot.digraph.attr("graph", size=f"{inches},{4 * inches}")
+    return str(dot.render(path))
 
 
 def gradient_check(ag, model, x, t, seed: int):

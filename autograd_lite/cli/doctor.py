@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import importlib.util
 import os
 import platform
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -27,18 +29,28 @@ OPTIONAL = (
     ("tqdm", "tqdm", "progress bars in ag.fit"),
     ("h5py", "h5py", "the course's cat .h5 files (ag.data.load_catvnoncat)"),
     ("pillow", "PIL", "the animated GIF of ag.render_backward"),
+    ("matplotlib-fontja", "matplotlib_fontja", "Japanese text in pictures (the ja extra)"),
     ("hypothesis", "hypothesis", "property tests (autograd_lite.testing)"),
     ("pytest", "pytest", "running the test suite"),
 )
 DEMO_EXTRA = 'pip install "autograd-lite[demo]"'
+JA_EXTRA = 'pip install "autograd-lite[ja]"'
 TEST_EXTRA = 'pip install "autograd-lite[test]"'
 TEST_ONLY = {"hypothesis", "pytest"}
+#: found, not imported: importing matplotlib_fontja changes matplotlib's global font setting
+NOT_IMPORTED = {"matplotlib_fontja"}
+#: three horizontal strokes: glyphs make a flat band of ink, missing ones tall boxes
+JA_PROBE = "一一一"
 
 
 def _version(dist: str, module: str):
     """The installed version of ``dist`` (or None), after checking that ``module`` imports."""
     try:
-        importlib.import_module(module)
+        if module in NOT_IMPORTED:
+            if importlib.util.find_spec(module) is None:
+                raise ImportError(f"No module named {module!r}")
+        else:
+            importlib.import_module(module)
     except Exception as e:  # an installed but broken package is reported, not fatal
         return None, f"{type(e).__name__}: {e}"
     try:
@@ -84,6 +96,58 @@ def check_backends() -> list[tuple[str, bool, str]]:
                 results.append((name, True, f"drew a {len(data):,}-byte PNG in {seconds:.2f} s"))
             else:
                 results.append((name, False, "wrote a file that is not a PNG"))
+    return results
+
+
+def _grey(png: bytes):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("L"))
+
+
+def check_japanese() -> list[tuple[str, bool | None, str]]:
+    """Draw a Japanese string with the graph renderer and with matplotlib and look at the
+    pixels: (what, glyphs came out (None: could not check), detail)."""
+    from ..viz.fonts import glyphs_drawn, japanese_font
+
+    font = japanese_font()
+    where = f"IPAex Gothic ({font})" if font else "no Japanese font from the ja extra"
+    results = []
+    try:
+        import PIL  # noqa: F401 - the pixels are read with pillow
+    except ImportError:
+        return [("graph pictures", None, "not checked (reading the pixels needs pillow)")]
+    from ..viz.backends import pipe
+
+    source = (f'digraph {{ node [shape=plaintext fontname="Helvetica" fontsize=28]; '
+              f'a [label="{JA_PROBE}"]; }}')
+    try:
+        ok = glyphs_drawn(_grey(pipe(source, "png")))
+        results.append(("graph pictures", ok, where if ok else f"empty boxes; {where}"))
+    except Exception as e:  # no backend: already reported above
+        results.append(("graph pictures", None, f"not checked ({type(e).__name__})"))
+    try:
+        import numpy as np
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        from ..viz.fonts import matplotlib_fallback
+    except ImportError:
+        results.append(("plots", None, "not checked (matplotlib is not installed)"))
+        return results
+    fig = Figure(figsize=(3, 1), dpi=100)
+    fig.text(0.1, 0.4, JA_PROBE, fontsize=28)
+    matplotlib_fallback(fig)
+    canvas = FigureCanvasAgg(fig)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "Glyph ... missing from font(s)": reported below
+        canvas.draw()
+    rgba = np.asarray(canvas.buffer_rgba())
+    ok = glyphs_drawn(rgba[..., :3].mean(axis=2))
+    results.append(("plots", ok, where if ok else f"empty boxes; {where}"))
     return results
 
 
@@ -144,10 +208,11 @@ def run_doctor(args, out=None) -> int:
     say()
     say("Optional packages (extras)")
     missing_demo = missing_test = False
+    wide = max(w, *(len(dist) for dist, _, _ in OPTIONAL))
     for dist, module, purpose in OPTIONAL:
         version, _ = _version(dist, module)
         status = version if version else "not installed"
-        say(f"  {dist:<{w}} {status:<12} {purpose}")
+        say(f"  {dist:<{wide}} {status:<12} {purpose}")
         if version is None:
             if dist in TEST_ONLY:
                 missing_test = True
@@ -172,6 +237,13 @@ def run_doctor(args, out=None) -> int:
                     "(or install the Graphviz program: apt-get install graphviz / "
                     "brew install graphviz / conda install graphviz)")
     say()
+    say(f"Japanese text (the string {JA_PROBE} drawn, its pixels read)")
+    for what, ok, detail in check_japanese():
+        state = "not checked" if ok is None else ("glyphs" if ok else "FAILS")
+        say(f"  {what:<{w}} {state}: {detail}" if ok is not None else f"  {what:<{w}} {detail}")
+        if ok is False:
+            todo.append(f"{JA_EXTRA}   (Japanese names, titles and labels)")
+    say()
     say("BLAS")
     for line in blas_lines():
         say(f"  {line}")
@@ -181,5 +253,5 @@ def run_doctor(args, out=None) -> int:
         for command in dict.fromkeys(todo):
             say(f"  {command}")
     else:
-        say("Everything is installed and graph pictures can be drawn.")
+        say("Everything is installed; graph pictures and Japanese text can be drawn.")
     return 0 if working else 1

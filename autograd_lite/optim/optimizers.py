@@ -89,7 +89,8 @@ class Momentum(Optimizer, MomentumRule):
 
 
 class Nesterov(Optimizer, NesterovRule):
-    """``Nesterov(params, lr=0.01, momentum=0.9, weight_decay=0.0)``, the book's form."""
+    """``Nesterov(params, lr=0.01, momentum=0.9, weight_decay=0.0)``, the book's form: the step
+    uses the previous velocity, then the velocity is updated (see :class:`NesterovRule`)."""
 
 
 class AdaGrad(Optimizer, AdaGradRule):

@@ -6,7 +6,7 @@ calling styles cannot drift apart. Each rule follows the book's ``common/optimiz
 
 - SGD:       p -= lr * g
 - Momentum:  v = momentum * v - lr * g;  p += v
-- Nesterov:  v = momentum * v - lr * g;  p += momentum^2 * v;  p -= (1 + momentum) * lr * g
+- Nesterov:  p += momentum^2 * v;  p -= (1 + momentum) * lr * g;  v = momentum * v - lr * g
 - AdaGrad:   h += g * g;  p -= lr * g / (sqrt(h) + eps)
 - RMSprop:   h = decay_rate * h + (1 - decay_rate) * g * g;  p -= lr * g / (sqrt(h) + eps)
 - Adam:      t += 1;  lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t)
@@ -108,8 +108,12 @@ class MomentumRule(Rule):
 
 
 class NesterovRule(Rule):
-    """v = momentum v - lr g;  p += momentum^2 v;  p -= (1 + momentum) lr g  (the book's form:
-    the velocity is updated first and the step uses the new v)."""
+    """p += momentum^2 v;  p -= (1 + momentum) lr g;  then v = momentum v - lr g.
+
+    The book's form (``common/optimizer.py``): the step uses the velocity of the previous
+    update, and the velocity is updated after the parameter. Unrolled, this is Nesterov's
+    look-ahead written in the shifted variable p + momentum v.
+    """
 
     def __init__(self, lr: float = 0.01, momentum: float = 0.9, weight_decay: float = 0.0):
         super().__init__(lr, weight_decay)
@@ -121,10 +125,10 @@ class NesterovRule(Rule):
     def rule(self, p, g, state):
         v, scratch = state
         m = self.momentum
-        v *= m
-        v -= np.multiply(g, self.lr, out=scratch)
         p += np.multiply(v, m * m, out=scratch)
         p -= np.multiply(g, (1 + m) * self.lr, out=scratch)
+        v *= m
+        v -= np.multiply(g, self.lr, out=scratch)
 
 
 def _step_by_root(p, g, h, lr, eps, a, b):

@@ -4,6 +4,11 @@ It runs the backward pass itself, one tensor at a time in reverse topological or
 draws a frame after each step: the tensor whose gradient has just been completed is
 highlighted, and gradients appear on the graph as they become known. The ``.grad`` of every
 tensor is accumulated exactly as ``loss.backward()`` would.
+
+The graph is laid out once: every frame has the same boxes with the same text (a gradient not
+known yet is drawn transparent, keeping its space) and a caption of one fixed width, so the
+layout engine places everything at the same spot in every frame and only the colours change.
+Frames wider than ``MAX_WIDTH_INCHES`` are scaled down to it.
 """
 
 from __future__ import annotations
@@ -17,11 +22,18 @@ import numpy as np
 from .. import engine
 from ..errors import BackwardError, InvalidArgumentError, RenderError
 from ..tensor import Tensor
+from . import style
 from .backends import pipe, write_bytes_atomic
 from .dot import build_dot
+from .fonts import needs_cjk
 from .format import fmt_number
 from .graph import build, walk
 from .options import check_draw_options, check_flag, named_options
+
+#: the widest frame, in inches (at the 144 dpi of PNG output, 1,584 pixels): a screen's width
+MAX_WIDTH_INCHES = style.SCREEN_WIDTH_INCHES
+#: points per character of a caption (12-13 pt text; CJK characters count twice)
+CAPTION_POINTS_PER_CHAR = 6.6
 
 
 @dataclass
@@ -104,18 +116,12 @@ def render_backward(loss, folder, *, values=True, grads=True, rankdir="LR", coll
     for v in build([loss]).vertices:
         if v.kind != "op" and v.kind != "const":
             ids[id(v.obj)] = v.vid
-    known = {}
-    pictures = [pipe(build_dot([loss], grad_map=known, caption="forward pass: no gradients yet",
-                               **draw).source, "png")]
-    # The engine's own pass, recorded step by step, shown in the picture's reverse topological
-    # order (highest vertex id first): every consumer of a tensor comes before it, so each
-    # recorded gradient is complete when its frame appears.
-    order, grads = engine.chain_rule([loss], [engine.seed(loss, None, False)])
-    engine.store(order, grads, retain_graph)  # exactly what loss.backward() stores
-    steps = [(t, grads[id(t)]) for t in order if id(t) in grads]
-    steps.sort(key=lambda step: int(ids[id(step[0])][1:]), reverse=True)
+    # Shown in the picture's reverse topological order (highest vertex id first): every
+    # consumer of a tensor comes before it, so each gradient is complete when its frame appears.
+    steps = sorted(gradient_steps(loss, retain_graph), key=lambda step: int(ids[id(step[0])][1:]),
+                   reverse=True)
+    frames = [((), "forward pass: no gradients yet")]
     for k, (t, g) in enumerate(steps, start=1):
-        known[id(t)] = g
         vid = ids[id(t)]
         marks = (vid, "f" + vid[1:]) if t.node is not None else (vid,)
         caption = f"step {k} of {len(steps)}: gradient of {_describe(t)}"
@@ -123,8 +129,16 @@ def render_backward(loss, folder, *, values=True, grads=True, rankdir="LR", coll
             caption += f" = {fmt_number(g.item())}"
         if t.node is not None:
             caption += f"; {t.node.label} passes it on to its inputs"
-        pictures.append(pipe(build_dot([loss], grad_map=dict(known), highlight=marks,
-                                     caption=caption, **draw).source, "png"))
+        frames.append((marks, caption))
+    every = {id(t): g for t, g in steps}  # the last frame's gradients: every label's full text
+    width = max(_caption_points(caption) for _, caption in frames)
+    pictures = []
+    for k, (marks, caption) in enumerate(frames):
+        hidden = frozenset(id(t) for t, _ in steps[k:])  # not known yet at frame k
+        dot = build_dot([loss], grad_map=every, hidden=hidden, highlight=marks, caption=caption,
+                        caption_width=width, legend_marks=("highlight",), **draw)
+        dot.digraph.attr("graph", size=f"{MAX_WIDTH_INCHES},{10 * MAX_WIDTH_INCHES}")
+        pictures.append(pipe(dot.source, "png"))
     paths = []
     for k, data in enumerate(pictures):
         path = folder / f"step_{k:03d}.png"
@@ -132,6 +146,19 @@ def render_backward(loss, folder, *, values=True, grads=True, rankdir="LR", coll
         paths.append(str(path))
     gif_path = _write_gif(paths, folder / "backward.gif", frame_ms) if gif else None
     return BackwardFrames(paths, gif_path)
+
+
+def gradient_steps(loss: Tensor, retain_graph: bool) -> list:
+    """``[(tensor, its gradient), ...]`` for every tensor that needs one, from the engine's
+    own backward pass (which also leaves ``.grad`` as ``loss.backward()`` does)."""
+    order, grads = engine.chain_rule([loss], [engine.seed(loss, None, False)])
+    engine.store(order, grads, retain_graph)  # exactly what loss.backward() stores
+    return [(t, grads[id(t)]) for t in order if id(t) in grads]
+
+
+def _caption_points(caption: str) -> float:
+    chars = sum(2 if needs_cjk(ch) else 1 for ch in caption)
+    return CAPTION_POINTS_PER_CHAR * chars + 8
 
 
 def _write_gif(paths, target: Path, frame_ms: int):

@@ -5,6 +5,8 @@ Files are written to a temporary file in the target folder and moved into place 
 ``os.replace``, so a failed render never leaves half a file. Nothing is printed: the bundled
 fontconfig prints warnings from C straight to file descriptor 2, so the draw call runs with
 that descriptor pointed at a temporary file (whose text goes into the error if drawing fails).
+Both backends draw with autograd_lite's fontconfig configuration when the ``ja`` extra is
+installed, so Japanese labels show their glyphs (``fonts.py``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import threading
 from pathlib import Path
 
 from ..errors import RenderError
+from .fonts import fontconfig_environment
 
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
 #: resolution of PNG output (Graphviz's default of 72 dpi looks blurry on today's screens)
@@ -51,8 +54,9 @@ def _system_dot(source: str, fmt: str) -> bytes:
     args = [exe, f"-T{fmt}"]
     if fmt == "png":
         args.append(f"-Gdpi={PNG_DPI}")
-    done = subprocess.run(args, input=source.encode("utf-8"), capture_output=True, timeout=120,
-                          check=False)
+    with fontconfig_environment() as env:
+        done = subprocess.run(args, input=source.encode("utf-8"), capture_output=True,
+                              timeout=120, check=False, env=env)
     if done.returncode != 0 or not done.stdout:
         err = done.stderr.decode("utf-8", "replace").strip()
         raise RuntimeError(f"`{exe}` exited with {done.returncode}: {err}")
@@ -87,7 +91,7 @@ def _quiet_fd2():
 def _pygraphviz(source: str, fmt: str) -> bytes:
     import pygraphviz  # noqa: PLC0415 - optional backend, imported on use
 
-    with _quiet_fd2() as captured:
+    with fontconfig_environment(), _quiet_fd2() as captured:
         try:
             graph = pygraphviz.AGraph(string=source)
             args = f"-Gdpi={PNG_DPI}" if fmt == "png" else ""

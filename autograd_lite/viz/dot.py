@@ -88,11 +88,16 @@ def to_dot(*roots, values=False, grads=False, rankdir="LR", collapse=None, max_n
 
 def build_dot(roots, *, values=False, grads=False, rankdir="LR", collapse=None, max_nodes=None,
               check=None, legend=False, title=None, grad_map=None, highlight=(), caption=None,
+              hidden=frozenset(), caption_width=None, legend_marks=(),
               who="to_dot") -> DotGraph:
     """:func:`to_dot` plus what the backward animation needs: ``grad_map`` (id(tensor) ->
     the gradient to show, instead of ``.grad``), ``highlight`` (vertex ids to emphasise; a
-    layer or chain box is emphasised when it holds one) and ``caption`` (a line under the
-    title). ``who`` names the public function in error messages."""
+    layer or chain box is emphasised when it holds one), ``caption`` (a line under the
+    title), ``hidden`` (ids of tensors whose gradient text is drawn transparent: its space is
+    kept, so every frame has the same boxes and the same layout) and ``caption_width`` (the
+    caption's fixed width in points, for the same reason), ``legend_marks`` (marks the legend
+    explains even where this picture does not draw them). ``who`` names the public function
+    in error messages."""
     check_draw_options(who, roots, values=values, grads=grads, rankdir=rankdir,
                        collapse=collapse, max_nodes=max_nodes, legend=legend, title=title)
     graph = build(roots)
@@ -105,7 +110,7 @@ def build_dot(roots, *, values=False, grads=False, rankdir="LR", collapse=None, 
     marked.update(v.vid for v in graph.vertices if any(m.vid in marked for m in v.members))
     # "shown" collects what the labels actually draw, so the legend explains only that
     opts = {"values": values, "grads": grads, "grad_map": grad_map, "highlight": marked,
-            "shown": set()}
+            "hidden": hidden, "shown": set(legend_marks)}
     g = graphviz.Digraph("autograd_lite")
     g.attr("graph", **style.GRAPH_ATTRS, rankdir=rankdir)
     g.attr("node", **style.NODE_ATTRS)
@@ -114,7 +119,10 @@ def build_dot(roots, *, values=False, grads=False, rankdir="LR", collapse=None, 
     if title:
         heading.append(_row(html(title), size=13, bold=bool(caption)))
     if caption:
-        heading.append(_row(html(caption), size=13 if not title else 12))
+        row = _row(html(caption), size=13 if not title else 12)
+        if caption_width:
+            row = row.replace("<TD>", f'<TD WIDTH="{int(caption_width)}" FIXEDSIZE="TRUE">', 1)
+        heading.append(row)
     if heading:
         g.attr("graph", label=_table(heading), labelloc="t")
     for v in graph.vertices:
@@ -169,8 +177,8 @@ def _array_rows(array, prefix: str, color: str, shown: set) -> list:
     rows = []
     for i, line in enumerate(lines):
         text = (prefix if i == 0 else " " * len(prefix)) + line
-        rows.append(_row(html(text), size=10, color=style.BAD if bad else color,
-                         face=style.MONO, bold=bad))
+        shade = style.BAD if bad and color != style.HIDDEN else color
+        rows.append(_row(html(text), size=10, color=shade, face=style.MONO, bold=bad))
     return rows
 
 
@@ -209,6 +217,9 @@ def _grad_rows(v, opts) -> list:
         grad = opts["grad_map"].get(id(obj))
     if grad is None:
         return [_row("grad: not computed", size=9, color=style.MUTED)]
+    if id(obj) in opts["hidden"]:
+        # counted as shown: the legend, too, must be the same in every frame
+        return _array_rows(grad, "grad ", style.HIDDEN, opts["shown"])
     return _array_rows(grad, "grad ", style.GRAD, opts["shown"])
 
 

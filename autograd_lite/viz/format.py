@@ -18,6 +18,8 @@ ARRAY_DIGITS = 4
 SUMMARY_DIGITS = 3
 #: arrays with at most this many elements (and at most 2 axes) are shown in full
 FULL_ARRAY_MAX = 12
+#: entries per line of a 1-D array shown in full
+ROW_ENTRIES = 6
 #: magnitudes inside [SMALL, LARGE) are written without an exponent
 SMALL, LARGE = 1e-4, 1e6
 
@@ -93,7 +95,13 @@ def _entry(v) -> str:
 
 def _full(a: np.ndarray) -> list[str]:
     if a.ndim == 1:
-        return ["[" + ", ".join(_entry(v) for v in a.tolist()) + "]"]
+        # rows of ROW_ENTRIES entries, so a (10,) bias does not make its box a screen wide
+        cells = [_entry(v) for v in a.tolist()]
+        rows = [", ".join(cells[i:i + ROW_ENTRIES]) for i in range(0, len(cells), ROW_ENTRIES)]
+        if len(rows) <= 1:
+            return ["[" + (rows[0] if rows else "") + "]"]
+        return (["[" + rows[0] + ","] + [" " + row + "," for row in rows[1:-1]]
+                + [" " + rows[-1] + "]"])
     rows = [[_entry(v) for v in row] for row in a.tolist()]
     if not rows or not rows[0]:
         return ["[]"]

@@ -19,6 +19,11 @@ BAD = "#C62828"
 EDGE = "#8C8C8C"
 HIGHLIGHT_FILL = "#FFE3A3"
 HIGHLIGHT_BORDER = "#D9822B"
+#: the widest picture that fits a screen, in inches (1,584 pixels at the 144 dpi of PNG output):
+#: the backward animation and the picture of ``autograd-lite train`` are scaled down to it
+SCREEN_WIDTH_INCHES = 11
+#: fully transparent: text that keeps its space but is not seen (a gradient not known yet)
+HIDDEN = "#FFFFFF00"
 
 #: kind -> (fill colour, border colour, extra style, shape, legend text)
 KINDS = {
