@@ -19,9 +19,9 @@ import autograd_lite as ag
 @pytest.mark.xfail(
     strict=True,
     raises=ag.NotDifferentiableError,
-    reason="viz (viz/format.py) formats a leaf's .grad with np.asarray; after backward(create_graph=True) the "
-    ".grad is a Tensor that requires a gradient, so to_dot(..., grads=True) raises "
-    "NotDifferentiableError instead of drawing its value",
+    reason="viz (viz/format.py) formats a leaf's .grad with np.asarray; after "
+    "backward(create_graph=True) the .grad is a Tensor that requires a gradient, so "
+    "to_dot(..., grads=True) raises NotDifferentiableError instead of drawing its value",
 )
 def test_graph_picture_with_grads_after_backward_create_graph():
     a = ag.Tensor(1.5, name="a")
@@ -35,7 +35,7 @@ def test_graph_picture_with_grads_after_backward_create_graph():
 @pytest.mark.xfail(
     strict=True,
     raises=ag.NotDifferentiableError,
-    reason="optimizers (optim/rules.py) update p.grad's array in place (np.multiply(..., out=)); after "
+    reason="optimizers (optim/rules.py) update with np.multiply(..., out=); after "
     "backward(create_graph=True) p.grad is a Tensor and step() raises NotDifferentiableError "
     "about np.multiply's out=, which the user never wrote (PyTorch's step uses the values)",
 )
@@ -68,3 +68,63 @@ def test_importing_the_engine_loads_no_pictures_or_extras():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]", out
+
+
+# ----- what works, as the tutorials and the demo use it ----------------------------------------
+def test_jacobian_vector_product_by_the_double_backward_trick():
+    """J v from two reverse passes: g(u) = J^T u is linear in u, so d(g . v)/du = J v."""
+    values = np.array([0.1, 0.5, -0.3])
+    x = ag.Tensor(values, name="x")
+    y = np.tanh(x) * x  # elementwise: J = diag(tanh x + x (1 - tanh^2 x))
+    u = ag.Tensor(np.zeros(3), name="u")
+    (g,) = ag.grad(y, x, u, create_graph=True)
+    v = np.array([1.0, 2.0, 3.0])
+    (jv,) = ag.grad(g, u, v)
+    t = np.tanh(values)
+    np.testing.assert_allclose(jv, (t + values * (1 - t**2)) * v, rtol=1e-13)
+
+
+def test_backward_with_create_graph_twice_accumulates_differentiable_gradients():
+    x = ag.Tensor(2.0, name="x")
+    y = x**3
+    y.backward(create_graph=True)
+    y.backward(create_graph=True)  # .grad is now 3x^2 + 3x^2, still a Tensor with a graph
+    g = x.grad
+    assert isinstance(g, ag.Tensor) and g.item() == 24.0
+    x.zero_grad()
+    g.backward()
+    assert x.grad == 24.0  # d/dx 6x^2 = 12x
+
+
+def test_newton_in_float32_stays_float32_and_reaches_1():
+    x = ag.Tensor(np.float32(2.0), name="x")
+    for _ in range(7):
+        (x**4 - 2 * x**2).backward(create_graph=True)
+        gx = x.grad
+        x.zero_grad()
+        gx.backward()
+        assert gx.dtype == np.float32 and x.grad.dtype == np.float32
+        with ag.no_grad():
+            x -= gx.data / x.grad
+        x.zero_grad()
+    assert x.dtype == np.float32 and abs(x.item() - 1) < 1e-6
+
+
+def test_the_books_numpy_functions_have_the_softmax_cross_entropy_hessian():
+    def softmax(x):  # the book's common/functions.py, unchanged
+        x = x - np.max(x, axis=-1, keepdims=True)
+        return np.exp(x) / np.sum(np.exp(x), axis=-1, keepdims=True)
+
+    def cross_entropy_error(y, t):
+        batch_size = y.shape[0]
+        return -np.sum(np.log(y[np.arange(batch_size), t] + 1e-7)) / batch_size
+
+    z = np.array([[0.5, -1.0, 2.0], [0.1, 0.2, 0.3]])
+    labels = np.array([2, 0])
+    H = ag.hessian(lambda logits: cross_entropy_error(softmax(logits), labels), z)
+    assert H.shape == (2, 3, 2, 3)
+    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    for n in range(2):  # rows are independent; each block is (diag(p) - p p^T) / batch
+        expected = (np.diag(p[n]) - np.outer(p[n], p[n])) / 2
+        np.testing.assert_allclose(H[n, :, n, :], expected, atol=1e-6)  # 1e-7 inside the log
+        np.testing.assert_array_equal(H[n, :, 1 - n, :], 0)
