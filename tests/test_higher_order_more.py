@@ -12,8 +12,11 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import autograd_lite as ag
+from autograd_lite.testing import op_inputs
 
 
 @pytest.mark.xfail(
@@ -128,3 +131,80 @@ def test_the_books_numpy_functions_have_the_softmax_cross_entropy_hessian():
         expected = (np.diag(p[n]) - np.outer(p[n], p[n])) / 2
         np.testing.assert_allclose(H[n, :, n, :], expected, atol=1e-6)  # 1e-7 inside the log
         np.testing.assert_array_equal(H[n, :, 1 - n, :], 0)
+
+
+# ----- every op's second derivative, against differences of its first -------------------------
+def _first_along(op, arrays, params, diff, g, u, create_graph):
+    """sum_i <d(sum y g)/dx_i, u_i>: the first derivative along u, as a Tensor under
+    create_graph (so it can be differentiated), as a float otherwise."""
+    ts = [ag.Tensor(a) if i in diff else a for i, a in enumerate(arrays)]
+    y = ag.apply(op, *ts, **params)
+    grads = ag.grad((y * g).sum(), [ts[i] for i in diff], create_graph=create_graph,
+                    allow_unused=True)
+    terms = [(gi * ui).sum() for gi, ui in zip(grads, u) if gi is not None]
+    if not create_graph:
+        return float(sum(terms))
+    live = [t for t in terms if isinstance(t, ag.Tensor) and t.requires_grad]
+    if not live:  # the op is linear: its first derivative does not depend on the inputs
+        return ts, diff, None
+    return ts, diff, sum(live[1:], live[0])
+
+
+def _second_order_errors(op, arrays, params, seed, eps=1e-5):
+    """The largest |analytic - numerical| of d/dx_i [first derivative along u] per input."""
+    arrays = [np.array(a) for a in arrays]
+    diff = [i for i, a in enumerate(arrays) if i not in op.domain.nondiff and a.dtype.kind == "f"]
+    rng = np.random.default_rng(seed)
+    g = rng.normal(size=np.shape(op.forward(*[a.copy() for a in arrays], **params)[0]))
+    u = [rng.normal(size=arrays[i].shape) for i in diff]
+    ts, diff, f = _first_along(op, arrays, params, diff, g, u, create_graph=True)
+    analytic = [np.zeros(arrays[i].shape) for i in diff] if f is None else [
+        np.zeros(arrays[i].shape) if h is None else h
+        for i, h in zip(diff, ag.grad(f, [ts[i] for i in diff], allow_unused=True))]
+    errors = []
+    for k, i in enumerate(diff):
+        numeric = np.zeros(arrays[i].shape)
+        for idx in np.ndindex(arrays[i].shape):
+            plus, minus = [a.copy() for a in arrays], [a.copy() for a in arrays]
+            plus[i][idx] += eps
+            minus[i][idx] -= eps
+            numeric[idx] = (_first_along(op, plus, params, diff, g, u, False)
+                            - _first_along(op, minus, params, diff, g, u, False)) / (2 * eps)
+        scale = 1 + np.max(np.abs(numeric), initial=0)
+        errors.append(float(np.max(np.abs(analytic[k] - numeric), initial=0)) / scale)
+    return errors
+
+
+@pytest.mark.parametrize("op", [ag.REGISTRY[k] for k in sorted(ag.REGISTRY)],
+                         ids=lambda op: op.label)
+@settings(max_examples=8, derandomize=True, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data(), seed=st.integers(0, 2**32 - 1))
+def test_every_registered_op_has_the_second_derivative_of_its_first(op, data, seed):
+    arrays, params = data.draw(op_inputs(op), label="case")
+    errors = _second_order_errors(op, arrays, params, seed)
+    assert all(e < 1e-5 for e in errors), f"{op.label}: second-derivative errors {errors}"
+
+
+class _TanhDetached(ag.Op):
+    """A planted bug: tanh whose backward reads the saved output's value, not its Tensor, so
+    under create_graph its second derivative loses the -2 y (1 - y^2) term."""
+
+    label = "TanhDetached"
+    domain = ag.Domain(arity=1)
+
+    @staticmethod
+    def forward(x):
+        y = np.tanh(x)
+        return y, y
+
+    @staticmethod
+    def backward(y, g):
+        values = y.data if isinstance(y, ag.Tensor) else y
+        return (g * (1 - values * values),)
+
+
+def test_the_second_order_check_catches_a_backward_that_cuts_the_graph():
+    x = np.array([0.3, -1.2, 0.8])
+    assert max(_second_order_errors(ag.REGISTRY["Tanh"], [x], {}, seed=0)) < 1e-6
+    assert max(_second_order_errors(_TanhDetached, [x], {}, seed=0)) > 1e-2
