@@ -82,7 +82,7 @@ def part_tanh(folder, tiny: bool) -> dict:
     at_zero = tanh_derivatives(np.array([0.0]))
     print(f"{'n':>3} {'d^n tanh(0)':>12} {'max |autograd - closed form|':>30}")
     for n, (value, error) in enumerate(zip(at_zero, errors)):
-        print(f"{n:>3} {value[0]:>12.6g} {error:>30.2e}")
+        print(f"{n:>3} {value[0] + 0.0:>12.6g} {error:>30.2e}")
 
     fig, ax = plt.subplots(figsize=(8, 4.8))
     for n, (curve, color) in enumerate(zip(curves, ["black"] + SERIES)):
