@@ -241,3 +241,85 @@ def test_backward_animation_frames_gif_and_the_chain_rule(tmp_path):
         assert_png(part["storyboard"])
     with Image.open(result["apple"]["gif"]) as gif:
         assert gif.format == "GIF" and gif.n_frames == len(result["apple"]["frames"])
+
+
+# ----- 8. gradients of gradients --------------------------------------------------------------
+def test_higher_order_tanh_derivatives_match_their_closed_forms(tmp_path, capsys):
+    result = load("higher_order").main(parts=["tanh"], out=tmp_path, tiny=True)["tanh"]
+    t = np.tanh(result["x"])
+    d1 = 1 - t**2  # written from d tanh/dx = 1 - tanh^2, differentiated by hand
+    expected = [t, d1, -2 * t * d1, (6 * t**2 - 2) * d1, (-24 * t**3 + 16 * t) * d1]
+    assert len(result["curves"]) == 7
+    for n, reference in enumerate(expected):
+        np.testing.assert_allclose(result["curves"][n], reference, rtol=1e-12, atol=1e-12)
+    # the Taylor series tanh x = x - x^3/3 + 2x^5/15 - ... gives the derivatives at 0
+    np.testing.assert_allclose(result["at_zero"], [0, 1, 0, -2, 0, 16, 0], atol=1e-12)
+    t1 = np.tanh(1.0)
+    assert result["third"] == pytest.approx((6 * t1**2 - 2) * (1 - t1**2), rel=1e-12)
+    assert result["graph_ops"] > 10  # the graph of a gradient is drawn, not one opaque node
+    out = capsys.readouterr().out
+    assert "d3 tanh/dx3 at x = 1: 0.6216266808" in out
+    for figure in result["figures"]:
+        assert_png(figure)
+    from PIL import Image
+
+    with Image.open(result["figures"][1]) as image:  # drawn left to right: wider than tall
+        assert image.size[0] > image.size[1]
+
+
+def test_higher_order_newton_takes_the_formula_steps_and_beats_gradient_descent(tmp_path, capsys):
+    result = load("higher_order").main(parts=["newton"], out=tmp_path, tiny=True)["newton"]
+    newton = result["newton"]
+    assert len(newton) == 8 and newton[0] == 2.0
+    for a, b in zip(newton, newton[1:]):  # x - f'(x) / f''(x) for f = x^4 - 2x^2
+        assert b == pytest.approx(a - (4 * a**3 - 4 * a) / (12 * a**2 - 4), rel=1e-13, abs=1e-15)
+    assert abs(newton[6] - 1) > 1e-12 and newton[7] == pytest.approx(1.0, abs=1e-15)
+    descent = result["descent"]
+    assert abs(descent[-1] - 1) < 1e-10 <= abs(descent[-2] - 1)
+    assert len(descent) - 1 > 100  # gradient descent with lr 0.01 is far slower
+    assert f"needs {len(descent) - 1} steps" in capsys.readouterr().out
+
+    def gradient(v):
+        return np.array([-400 * v[0] * (v[1] - v[0] ** 2) + 2 * (v[0] - 1),
+                         200 * (v[1] - v[0] ** 2)])
+
+    def hessian(v):
+        return np.array([[1200 * v[0] ** 2 - 400 * v[1] + 2, -400 * v[0]], [-400 * v[0], 200]])
+
+    path = result["newton_path"]
+    assert tuple(path[0]) == (0.0, 2.0) and len(path) <= 10
+    for a, b in zip(path, path[1:]):
+        np.testing.assert_allclose(b, a - np.linalg.solve(hessian(a), gradient(a)), atol=1e-12)
+    np.testing.assert_allclose(path[-1], [1.0, 1.0], atol=1e-10)
+    walk = result["descent_path"]
+    np.testing.assert_allclose(walk[1:], walk[:-1] - 0.001 * np.array([gradient(v) for v in
+                                                                       walk[:-1]]), atol=1e-12)
+    assert np.linalg.norm(walk[-1] - 1) < np.linalg.norm(walk[0] - 1)
+    assert np.linalg.norm(walk[-1] - 1) > 1e-3  # ... but still short of (1, 1)
+    for figure in result["figures"]:
+        assert_png(figure)
+
+
+def test_higher_order_network_hessian_matches_the_softmax_formula(tmp_path):
+    result = load("higher_order").main(parts=["hessian"], out=tmp_path, tiny=True)["hessian"]
+    H, n1, hidden, w = result["H"], result["n1"], result["hidden"], result["w"]
+    assert H.shape == (40, 40) and n1 == 16
+    np.testing.assert_allclose(H, H.T, atol=1e-12)
+    # The W2 block from the formula: with logits z = h W2 and p = softmax(z), the mean
+    # cross-entropy has d2L / dW2[i,k] dW2[j,l] = mean_n h_i h_j (diag(p) - p p^T)_kl.
+    h = np.tanh(result["x"] @ w[:n1].reshape(2, hidden))
+    z = h @ w[n1:].reshape(hidden, 3)
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    block = np.mean([np.kron(np.outer(hn, hn), np.diag(pn) - np.outer(pn, pn))
+                     for hn, pn in zip(h, p)], axis=0)
+    np.testing.assert_allclose(H[n1:, n1:], block, rtol=1e-9, atol=1e-12)
+    # softmax ignores a shift shared by the classes: W2 + c 1^T changes nothing, for any c
+    shift = np.concatenate([np.zeros(n1), np.outer(np.arange(1.0, hidden + 1), np.ones(3)).ravel()])
+    np.testing.assert_allclose(H @ shift, 0, atol=1e-12)
+    eigs2 = result["w2_eigenvalues"]
+    assert eigs2.min() > -1e-12 and np.sum(np.abs(eigs2) < 1e-12) >= hidden
+    assert result["eigenvalues"].min() < -1e-6  # the whole Hessian is not positive semi-definite
+    assert result["hvp_error"] < 1e-12
+    for figure in result["figures"]:
+        assert_png(figure)
