@@ -141,7 +141,8 @@ def _vjp(tensor, g, create_graph: bool) -> tuple:
 
     Under ``create_graph`` the residuals are recomputed by running ``forward`` on the input
     Tensors, so values like softmax's output become Tensors whose graph leads back to the
-    inputs, and the op's NumPy backward, now running on Tensors, is recorded.
+    inputs (an op that saved its own output gets the output Tensor), and the op's NumPy
+    backward, now running on Tensors, is recorded.
     """
     op, saved = tensor._op, tensor._saved
     if saved is FREED:
@@ -149,10 +150,13 @@ def _vjp(tensor, g, create_graph: bool) -> tuple:
             f"backward: the graph through {op.label} was already freed by an earlier backward(); "
             "pass retain_graph=True (or create_graph=True) to the first call to run it again"
         )
-    if create_graph and _holds_values(saved):
-        inputs = [x.data if i in op.nondiff and hasattr(x, "_op") else x
-                  for i, x in enumerate(tensor._inputs)]
-        saved = op.forward(*inputs, **(tensor._params or {}))[1]
+    if create_graph:
+        if saved is tensor.data:  # the op saved its output (Exp, Tanh, ...): the Tensor is it
+            saved = tensor
+        elif _holds_values(saved):
+            inputs = [x.data if i in op.nondiff and hasattr(x, "_op") else x
+                      for i, x in enumerate(tensor._inputs)]
+            saved = op.forward(*inputs, **(tensor._params or {}))[1]
     if op.backward_takes_needs:
         grads = op.backward(saved, g, tensor._needs)
     else:

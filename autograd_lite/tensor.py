@@ -467,8 +467,10 @@ def apply(op, *inputs, **params) -> Tensor:
             "; end forward with `return y, saved` (saved may be None)"
         )
     y, saved = out
-    if type(y) is not np.ndarray:
-        y = np.asarray(y)
+    if type(y) is not np.ndarray:  # NumPy gives scalars for 0-d results
+        scalar, y = y, np.asarray(y)
+        if saved is scalar:
+            saved = y  # still "the output": the engine recognises it under create_graph
     if ANOMALY.get() and not np.all(np.isfinite(y)):
         bad = [str(i) for i, a in enumerate(arrays) if not np.all(np.isfinite(a))]
         where = (

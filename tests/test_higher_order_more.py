@@ -1,8 +1,7 @@
 """Gradients of gradients as a learner meets them: what the demo and the tutorials ran into.
 
-Each test marked ``xfail(strict=True)`` is a known bug in the core (engine, viz, optim), found
-while writing ``demos/higher_order.py`` and the docs; the reason says what goes wrong. When the
-core is fixed the test passes, strict xfail turns that into a failure, and the marker goes.
+The first three were bugs in the core (viz, optim, import layering) found while writing
+``demos/higher_order.py`` and the docs, each a strict xfail until it was fixed.
 """
 
 from __future__ import annotations
@@ -19,13 +18,6 @@ import autograd_lite as ag
 from autograd_lite.testing import op_inputs
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ag.NotDifferentiableError,
-    reason="viz (viz/format.py) formats a leaf's .grad with np.asarray; after "
-    "backward(create_graph=True) the .grad is a Tensor that requires a gradient, so "
-    "to_dot(..., grads=True) raises NotDifferentiableError instead of drawing its value",
-)
 def test_graph_picture_with_grads_after_backward_create_graph():
     a = ag.Tensor(1.5, name="a")
     y = a**3
@@ -35,13 +27,6 @@ def test_graph_picture_with_grads_after_backward_create_graph():
     assert "6.75" in source  # dy/da = 3 a^2 = 6.75, drawn on the leaf a
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ag.NotDifferentiableError,
-    reason="optimizers (optim/rules.py) update with np.multiply(..., out=); after "
-    "backward(create_graph=True) p.grad is a Tensor and step() raises NotDifferentiableError "
-    "about np.multiply's out=, which the user never wrote (PyTorch's step uses the values)",
-)
 def test_optimizer_step_after_backward_create_graph_uses_the_gradient_values():
     rng = np.random.default_rng(0)
     x, labels = rng.normal(size=(5, 3)), np.array([0, 1, 1, 0, 1])
@@ -55,12 +40,6 @@ def test_optimizer_step_after_backward_create_graph_uses_the_gradient_values():
     np.testing.assert_allclose(W.data, expected, rtol=1e-12)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 12, item 8: autograd_lite/__init__.py imports viz, book, data and training "
-    "eagerly, so `import autograd_lite.engine` loads graphviz and about 60 modules",
-)
 def test_importing_the_engine_loads_no_pictures_or_extras():
     code = (
         "import sys\n"

@@ -6,6 +6,8 @@ Each class is an update rule from ``rules.py`` plus the bookkeeping of :class:`O
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..errors import DTypeError, InvalidArgumentError, ShapeError
 from ..tensor import Tensor
 from .rules import AdaGradRule, AdamRule, MomentumRule, NesterovRule, RMSpropRule, SGDRule
@@ -69,6 +71,8 @@ class Optimizer:
             g = p.grad
             if g is None:
                 continue
+            if type(g) is not np.ndarray:  # a Tensor, after backward(create_graph=True)
+                g = g.data  # the step uses the values, as PyTorch's does
             state = states[i]
             if state is None:
                 state = states[i] = self.new_state(p.data)

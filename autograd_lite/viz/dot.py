@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import graphviz
 
+from ..tensor import Tensor
 from . import style
 from .format import (
     fmt_array,
@@ -217,6 +218,8 @@ def _grad_rows(v, opts) -> list:
         grad = opts["grad_map"].get(id(obj))
     if grad is None:
         return [_row("grad: not computed", size=9, color=style.MUTED)]
+    if isinstance(grad, Tensor):  # after backward(create_graph=True): draw its value
+        grad = grad.data
     if id(obj) in opts["hidden"]:
         # counted as shown: the legend, too, must be the same in every frame
         return _array_rows(grad, "grad ", style.HIDDEN, opts["shown"])
