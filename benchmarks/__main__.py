@@ -16,20 +16,20 @@ from pathlib import Path
 
 import numpy as np
 
-from . import chains, environment, gradchecks, harness, pictures, report, training
+from . import chains, environment, gradchecks, harness, higher_order, pictures, report, training
 
-SECTIONS = ("training", "per-node", "long-chains", "gradcheck", "pictures")
+SECTIONS = ("training", "per-node", "long-chains", "hvp", "gradcheck", "pictures")
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
 FULL = {
     "batches": (1, 100, 1000), "rounds": 15, "chain": 1000, "long": (10_000, 100_000),
     "long repeats": 3, "gradcheck": {"n": 3, "repeats_fast": 3, "sizes": None},
-    "picture nodes": 1000, "picture repeats": 3, "block": 0.02,
+    "picture nodes": 1000, "picture repeats": 3, "block": 0.02, "hvp batch": 100,
 }
 QUICK = {
     "batches": (1, 4), "rounds": 2, "chain": 100, "long": (200, 400), "long repeats": 1,
     "gradcheck": {"n": 2, "repeats_fast": 1, "sizes": (12, 5, 3)},
-    "picture nodes": 20, "picture repeats": 1, "block": 0.002,
+    "picture nodes": 20, "picture repeats": 1, "block": 0.002, "hvp batch": 4,
 }
 
 
@@ -100,6 +100,12 @@ def main(argv=None) -> int:
         }
         emit("Long chains: forward + backward, peak memory",
              report.long_chain_table(results["long-chains"]))
+    if "hvp" in sections:
+        results["hvp"] = higher_order.measure(
+            sizes["hvp batch"], sizes["rounds"], torch_ok, notes, sizes["block"]
+        )
+        emit("Hessian-vector product of the two-layer network's loss (reverse over reverse)",
+             higher_order.table(results["hvp"]))
     if "gradcheck" in sections and gradchecks.available(notes):
         g = sizes["gradcheck"]
         results["gradcheck"] = gradchecks.measure(g["n"], g["repeats_fast"], g["sizes"])
