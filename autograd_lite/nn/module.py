@@ -196,9 +196,9 @@ class Module:
                 f"load_state_dict: state must be a dict of arrays, got {type(state).__name__}"
             )
         targets = self._state_arrays()
-        check_arrays(targets, state, source)
+        ready = check_arrays(targets, state, source)
         for name, target in targets.items():
-            np.copyto(target, state[name])
+            np.copyto(target, ready[name])
         return self
 
     def save(self, path) -> str:
