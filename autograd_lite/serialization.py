@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import zipfile
@@ -49,10 +50,8 @@ def _remove_stale_temporaries(path: str) -> None:
             pass
         except (PermissionError, OverflowError, OSError):
             continue
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(os.path.join(folder, name))
-        except OSError:
-            pass
 
 
 def _check_path(who: str, path) -> str:
