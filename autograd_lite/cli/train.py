@@ -75,6 +75,7 @@ examples:
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
+    from .main import _seed
     parser.description = (
         "Train a network with a progress bar and a per-epoch table, then write the learning "
         "curves, the graph of one batch's loss with its gradients, the per-parameter gradient "
@@ -107,7 +108,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
                         help="dropout ratio after each hidden activation (default 0: none)")
     parser.add_argument("--limit", type=_positive_int, default=None, metavar="N",
                         help="train on the first N training examples only (quick tries)")
-    parser.add_argument("--seed", type=int, default=0,
+    parser.add_argument("--seed", type=_seed, default=0,
                         help="seed of the weights, the shuffling and the split (default 0)")
     parser.add_argument("--out", default="out", metavar="DIR",
                         help="folder for the pictures, the check and the weights (default out/)")
