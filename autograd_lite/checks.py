@@ -27,7 +27,7 @@ import numpy as np
 from .errors import DTypeError, InvalidArgumentError
 
 __all__ = [
-    "describe", "integer", "positive_int", "number", "ratio", "boolean", "choice", "shape",
+    "describe", "integer", "ints", "positive_int", "number", "ratio", "boolean", "choice", "shape",
     "axis", "float_dtype", "rng", "callable_", "mapping", "string",
 ]
 
@@ -52,7 +52,7 @@ def _is_int(value) -> bool:
 def integer(owner: str, name: str, value, minimum: int | None = None) -> int:
     """``value`` as a Python int (NumPy integers accepted; bool and floats refused)."""
     if not _is_int(value) or (minimum is not None and value < minimum):
-        rule = {None: "an int", 1: "a positive int"}.get(minimum, f"an int >= {minimum}")
+        rule = "an int" if minimum is None else f"an int >= {minimum}"
         raise InvalidArgumentError(f"{owner}: {name} must be {rule}, got {describe(value)}")
     return int(value)
 
@@ -134,6 +134,15 @@ def shape(owner: str, name: str, value, allow_minus_one: bool = False) -> tuple:
             f"{owner}: {name} must be an int or a tuple of {rule}, got {describe(value)}"
         )
     return dims
+
+
+def ints(owner: str, name: str, value) -> tuple:
+    """``value`` (a tuple or list of ints, negative allowed) as a tuple of ints."""
+    if not isinstance(value, (tuple, list)) or not all(_is_int(v) for v in value):
+        raise InvalidArgumentError(
+            f"{owner}: {name} must be a tuple of ints, got {describe(value)}"
+        )
+    return tuple(int(v) for v in value)
 
 
 def axis(owner: str, name: str, value, ndim: int | None = None, allow_none: bool = True,
