@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..copying import register
 from ..errors import InvalidArgumentError
 from ..modes import SCOPE, inner_scope
 from ..serialization import check_arrays, load_arrays, save_arrays
@@ -29,6 +30,9 @@ class Parameter(Tensor):
 
     def __init__(self, data, name: str | None = None, dtype=None):
         super().__init__(data, requires_grad=True, name=name, dtype=dtype)
+
+
+register(Parameter)  # copies and pickles without recursion, as for Tensor
 
 
 class Module:
