@@ -114,6 +114,17 @@ CALLS = {
         weight_init_std="relu", weight_decay_lambda=0, use_dropout=False, dropout_ration=0.5,
         use_batchnorm=False, rng=0)),
     "book.SGD": (lambda lr: ag.book.SGD(lr=lr), dict(lr=0.1)),
+    "book.Trainer": (lambda network, optimizer, optimizer_param, evaluate_sample_num_per_epoch:
+                     ag.book.Trainer(network, _x(), _t(), _x(), _t(), epochs=1,
+                                     mini_batch_size=2, optimizer=optimizer,
+                                     optimizer_param=optimizer_param,
+                                     evaluate_sample_num_per_epoch=evaluate_sample_num_per_epoch,
+                                     verbose=False).train(),
+                     dict(network=ag.book.TwoLayerNet(3, 4, 3, rng=0), optimizer="SGD",
+                          optimizer_param=None, evaluate_sample_num_per_epoch=2)),
+    "book.Relu": (lambda x: ag.book.Relu().forward(x), dict(x=np.ones(2))),
+    "book.Affine": (lambda W, b: ag.book.Affine(W, b).forward(_x()),
+                    dict(W=np.ones((3, 2)), b=np.zeros(2))),
 }
 
 CASES = [(name, arg) for name, (_, kwargs) in CALLS.items() for arg in kwargs]
