@@ -56,6 +56,12 @@ WORST = [
      r"add would make an array of shape \(1000000, 1000000\)"),
     (["graph", " + ".join(["x"] * 30), "--input", "x=1000,1000"],
      r"would hold more than 20,000,000 elements in all"),
+    (["graph", "(a@b@b@b).sum()", "--input", "a=1000,1000", "--input", "b=1000,1000"],
+     r"the matrix products of this expression would take more than 2,000,000,000 multiply-adds"),
+    (["graph", "(a@b).sum()", "--input", "a=1000,1000", "--input", "b=1000,1000", "--check"],
+     r"graph --check: checking every node would compute about [\d,]+ elements"),
+    (["check", "(a@b).sum()", "--input", "a=1000,1000", "--input", "b=1000,1000", "--mode",
+      "fast"], r"check: a fast check runs the expression 14 times"),
     (["check", "x.sum()", "--input", "x=1000,1000"],
      r"check: a full check of 1,000,000 input elements runs the expression 2,000,002 times.*"
      r"use --mode fast"),

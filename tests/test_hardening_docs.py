@@ -101,6 +101,8 @@ CLI_CASES = [
     ["graph", "(a*b).sum()", "--input", "a=1000000,1", "--input", "b=1,1000000"],
     ["graph", " + ".join(["x"] * 30), "--input", "x=1000,1000"],
     ["check", "x.sum()", "--input", "x=1000,1000"],
+    ["graph", "(a@b@b@b).sum()", "--input", "a=1000,1000", "--input", "b=1000,1000"],
+    ["graph", "(a@b).sum()", "--input", "a=1000,1000", "--input", "b=1000,1000", "--check"],
     ["check", "(x ** 0.5).sum()", "--input", "x=3"],
     ["grpah", "x"],
     ["graph", "x", "--input", "x=2", "--seed", "-1"],

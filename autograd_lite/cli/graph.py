@@ -147,6 +147,9 @@ def run_graph(args, out=None) -> int:
     status = 0
     if args.check:
         from ..gradcheck import check_graph
+        from ..gradcheck.local import AUTO_FULL_LIMIT
+
+        limits.check_graph_work(result, AUTO_FULL_LIMIT)
 
         report = check_graph(result, seed=args.seed)
         options["check"] = report
