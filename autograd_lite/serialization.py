@@ -11,13 +11,14 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 import zipfile
 
 import numpy as np
 
-from .errors import WeightsError
+from .errors import WeightsError, WeightsWriteError
 
 __all__ = ["save_arrays", "load_arrays", "check_arrays"]
 
@@ -77,7 +78,9 @@ def save_arrays(path, arrays: dict) -> str:
     if not os.path.isdir(folder):
         raise WeightsError(f"save: the folder {folder!r} for {path!r} does not exist")
     if os.path.isdir(path):
-        raise WeightsError(f"save: {path!r} is a folder; give a file name like model.npz")
+        error = WeightsWriteError(f"save: {path!r} is a folder; give a file name like model.npz")
+        error.errno = errno.EISDIR
+        raise error
     prepared = {}
     for key, value in arrays.items():
         array = np.asarray(value)
@@ -103,9 +106,11 @@ def save_arrays(path, arrays: dict) -> str:
             os.unlink(tmp)
         if isinstance(e, OSError):
             reason = e.strerror or str(e)
-            raise WeightsError(
+            error = WeightsWriteError(
                 f"save: cannot write {path!r}: {reason} (the file that was there is unchanged)"
-            ) from None
+            )
+            error.errno = e.errno
+            raise error from None
         raise
     return path
 

@@ -13,7 +13,7 @@ import pytest
 
 import autograd_lite as ag
 from autograd_lite import nn
-from autograd_lite.errors import DTypeError, WeightsError
+from autograd_lite.errors import DTypeError, WeightsError, WeightsWriteError
 
 
 def _model():
@@ -108,7 +108,7 @@ def test_save_failures_are_weights_errors_and_leave_the_old_file(tmp_path, save)
     if os.geteuid() != 0:  # root writes into read-only folders
         os.chmod(tmp_path, 0o555)
         try:
-            with pytest.raises(WeightsError, match=r"cannot write .*Permission denied"):
+            with pytest.raises(WeightsWriteError, match=r"cannot write .*Permission denied"):
                 write(target)
         finally:
             os.chmod(tmp_path, 0o755)
@@ -123,8 +123,9 @@ def test_save_on_a_full_disk_is_a_weights_error(tmp_path, monkeypatch):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(serialization.os, "fsync", full)
-    with pytest.raises(WeightsError, match="No space left on device"):
+    with pytest.raises(WeightsWriteError, match="No space left on device") as e:
         _model().save(tmp_path / "w.npz")
+    assert isinstance(e.value, OSError) and e.value.errno == errno.ENOSPC
     assert list(tmp_path.iterdir()) == []
 
 
