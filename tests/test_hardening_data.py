@@ -71,6 +71,18 @@ def test_an_idx_file_with_zero_images_is_a_named_error(tmp_path):
         ag.data.load_mnist(tmp_path)
 
 
+def test_an_idx_file_of_empty_images_is_a_named_error(tmp_path):
+    _write_idx_folder(tmp_path, images_raw=struct.pack(">IIII", 0x803, 3, 0, 28))
+    with pytest.raises(ag.DatasetError, match=r"holds images of \(0, 28\) pixels, an empty shape"):
+        ag.data.load_mnist(tmp_path)
+
+
+def test_a_cat_file_with_no_images_is_a_named_error(tmp_path):
+    _write_cats(tmp_path, np.zeros((0, 4, 4, 3), np.uint8))
+    with pytest.raises(ag.DatasetError, match=r"train_set_x of shape \(0, 4, 4, 3\).*at least one"):
+        ag.data.load_catvnoncat(tmp_path)
+
+
 def test_an_npz_with_zero_images_is_a_named_error(tmp_path):
     np.savez(tmp_path / "mnist.npz", x_train=np.zeros((0, 28, 28), np.uint8),
              y_train=np.zeros(0, np.uint8), x_test=np.zeros((1, 28, 28), np.uint8),

@@ -83,10 +83,10 @@ def _checked(path: Path, x: np.ndarray, y: np.ndarray, part: str):
                 f"load_catvnoncat: {path.name} has {name} of dtype {array.dtype}; expected "
                 "numbers (uint8 pixels, integer labels)"
             )
-    if x.ndim != 4 or x.shape[-1] != 3:
+    if x.ndim != 4 or x.shape[-1] != 3 or 0 in x.shape:
         raise DatasetError(
             f"load_catvnoncat: {path.name} has {part}_set_x of shape {x.shape}; expected "
-            "(m, height, width, 3) RGB images such as (209, 64, 64, 3)"
+            "(m, height, width, 3) RGB images such as (209, 64, 64, 3), at least one"
         )
     if y.ndim != 1 or y.shape[0] != x.shape[0]:
         raise DatasetError(

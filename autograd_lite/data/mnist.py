@@ -169,9 +169,10 @@ def _read_idx(path: Path, magic: int, ndim: int) -> np.ndarray:
             f"load_mnist: {path.name} is {problem}: its header announces shape {dims}, so "
             f"{expected} bytes are expected, but {has}"
         )
-    if dims[0] == 0:
+    if 0 in dims:
+        amount = f"0 {what}" if dims[0] == 0 else f"{what} of {dims[1:]} pixels, an empty shape"
         raise DatasetError(
-            f"load_mnist: {path.name} holds 0 {what} (header shape {dims}); expected at least "
+            f"load_mnist: {path.name} holds {amount} (header shape {dims}); expected at least "
             "one — is it the right file?"
         )
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(dims)
@@ -197,7 +198,7 @@ def _read_npz(path: Path):
     result = []
     for part in ("train", "test"):
         x, t = arrays[f"x_{part}"], arrays[f"y_{part}"]
-        if x.ndim != 3 or t.ndim != 1 or x.shape[0] != t.shape[0] or x.shape[0] == 0:
+        if x.ndim != 3 or t.ndim != 1 or x.shape[0] != t.shape[0] or 0 in x.shape:
             raise DatasetError(
                 f"load_mnist: {path.name} has x_{part} of shape {x.shape} and y_{part} of shape "
                 f"{t.shape}; expected (N, rows, cols) images and (N,) labels of the same N >= 1"
