@@ -52,6 +52,7 @@ PYTHON_CASES = [
     lambda: nn.LeakyReLU("a"),
     _model_state_with_none,
     lambda: nn.MLP([2, 2]).save(5),
+    lambda: ag.render((T([1.0]) * 2).sum(), "/tmp/a\0.png"),
     _step_with_string_grad,
     lambda: ag.book.SGD().update({"W1": np.ones(2), "W2": np.ones(2)},
                                  {"W1": np.ones(2), "W2": np.array(["a", "b"])}),

@@ -101,3 +101,10 @@ def test_rendering_does_not_lose_what_other_threads_print():
     assert written > 0
     assert result.stderr.count("line\n") == written
     os.unlink(out)
+
+
+def test_a_nul_in_a_picture_path_is_a_render_error(tmp_path):
+    y = (ag.Tensor([1.0]) * 2).sum()
+    with pytest.raises(ag.RenderError, match=r"render: path .* is not a valid file name"):
+        ag.render(y, str(tmp_path / "a\0.png"))
+    assert list(tmp_path.iterdir()) == []

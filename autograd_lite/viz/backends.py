@@ -179,6 +179,8 @@ def check_target(path) -> Path:
     """The target as a Path, after checking its format and that its folder is writable."""
     if not isinstance(path, (str, os.PathLike)):
         raise RenderError(f"render: path must be a str or os.PathLike, got {type(path).__name__}")
+    if "\0" in os.fspath(path):
+        raise RenderError(f"render: path {os.fspath(path)!r} is not a valid file name")
     path = Path(path)
     format_of(path)
     folder = path.parent if str(path.parent) else Path(".")
