@@ -72,6 +72,11 @@ WORST = [
     (["check", "x.sum()", "--input", "x=2", "--seed", "1.5"],
      r"argument --seed: expected an integer seed >= 0, got '1.5'"),
     (["train", "--seed", "-3"], r"argument --seed: expected an integer seed >= 0"),
+    (["train", "--model", "mlp", "--hidden", "100000", "100000", "--epochs", "1"],
+     r"--hidden: a network of sizes \[64, 100000, 100000, 10\] has 10,007,400,000 weights"),
+    (["train", "--hidden", "20000", "--batch-size", "5000", "--epochs", "1"],
+     r"--batch-size 5000: a batch of 1,438 examples through layers of up to 20,000 units holds "
+     r"28,760,000 values, more than 20,000,000"),
     (["graph", "x.sum()", "--input", "x=²"],
      r"every dimension must be a positive integer, got '²'"),
     (["graph", "x.sum()", "--input", "x=٣"], r"every dimension must be a positive integer"),

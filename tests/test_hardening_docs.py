@@ -106,6 +106,8 @@ CLI_CASES = [
     ["graph", "(a@b).sum()", "--input", "a=1000,1000", "--input", "b=1000,1000", "--check"],
     ["check", "(x ** 0.5).sum()", "--input", "x=3"],
     ["grpah", "x"],
+    ["train", "--model", "mlp", "--hidden", "100000", "100000", "--epochs", "1"],
+    ["train", "--hidden", "20000", "--batch-size", "5000", "--epochs", "1"],
     ["graph", "x", "--input", "x=2", "--seed", "-1"],
 ]
 
