@@ -9,6 +9,7 @@
 """
 
 from . import book, data, functions, nn, optim
+from .derivatives import grad, hessian, hvp, jacobian
 from .engine import Node
 from .errors import (
     AnomalyError,
@@ -19,7 +20,9 @@ from .errors import (
     DTypeError,
     ExpressionError,
     GradcheckError,
+    InPlaceError,
     InvalidArgumentError,
+    NotDifferentiableError,
     OpDefinitionError,
     RenderError,
     ShapeError,

@@ -1,42 +1,33 @@
-"""The backward pass: newest node first, the chain rule, unbroadcast, shape checks.
+"""The backward pass: the chain rule, newest node first.
 
-A tensor made by an op records its node in its own fields: the op, its inputs (tensors, or
-plain arrays for constants), the residuals ``saved``, which inputs need a gradient and a
-recording number; ``t.node`` shows them as a ``Node``. Nothing points back from an input to the
-tensors made from it, so the graph has no reference cycles and is freed by reference counting
-the moment the last tensor goes out of scope.
+A tensor made by an op records its node in its own fields: the op, its inputs (tensors, or plain
+arrays for constants), the residuals ``saved`` and which inputs need a gradient; ``t.node`` shows
+them as a ``Node``. Nothing points back from an input to the tensors made from it, so the graph
+has no reference cycles and is freed by reference counting when its last tensor goes.
+
+``chain_rule`` is the whole algorithm. ``backward`` (``t.backward()``) stores its result in
+``.grad``; ``autograd_lite.grad`` returns it instead. With ``create_graph=True`` every op's
+backward runs on Tensors, so the gradients are recorded too and can be differentiated again.
 """
 
 from __future__ import annotations
 
-import itertools
-import sys
-from heapq import heappop, heappush
-
 import numpy as np
 
 from .errors import AnomalyError, BackwardError, ShapeError
-from .modes import ANOMALY
+from .modes import ANOMALY, GRAD_ENABLED
 
 #: ``node.saved`` after a backward pass without ``retain_graph``: the residuals are released.
 FREED = object()
-
-#: Numbers the nodes in the order they are recorded: a node is always numbered after the nodes
-#: that made its inputs, which is the order the backward pass needs (newest first).
-_next_seq = itertools.count().__next__
 
 
 class Node:
     """How a tensor was made: ``op`` applied to ``inputs`` with keyword ``params``.
 
-    ``t.node`` returns one of these for an op result. It is a view: the fields live on the
-    tensor itself (``Tensor._op``, ``._inputs``, ...), so each recorded op costs one Python
-    object (plus its inputs tuple) rather than two, which keeps the garbage collector's scans
-    short on long graphs. Two views of the same tensor compare equal.
-
-    ``inputs`` holds Tensors, and plain ``numpy.ndarray`` for constants (data, labels, numbers).
-    ``needs`` says which inputs need a gradient; ``scope`` is the ``name_scope`` it was recorded
-    in; ``seq`` is the node's recording number (larger = recorded later).
+    ``t.node`` returns one of these for an op result. It is a view of fields that live on the
+    tensor itself (``Tensor._op``, ``._inputs``, ...): one Python object per recorded op, not two.
+    ``inputs`` holds Tensors, and plain ``numpy.ndarray`` for constants (data, labels, numbers);
+    ``needs`` says which inputs need a gradient; ``scope`` is the ``name_scope`` it was made in.
     """
 
     __slots__ = ("tensor",)
@@ -49,13 +40,11 @@ class Node:
     saved = property(lambda self: self.tensor._saved, doc="The residuals, or ``FREED``.")
     needs = property(lambda self: self.tensor._needs, doc="Which inputs need a gradient.")
     scope = property(lambda self: self.tensor._scope, doc="The name scope, ``a/b`` or ``\"\"``.")
-    seq = property(lambda self: self.tensor._seq, doc="The recording number.")
 
     @property
     def params(self) -> dict:
         """The op's keyword parameters (a new dict; empty for most ops)."""
-        params = self.tensor._params
-        return dict(params) if params else {}
+        return dict(self.tensor._params or {})
 
     @property
     def label(self) -> str:
@@ -77,7 +66,152 @@ class Node:
         return f"<Node {self.label} of {len(self.inputs)} input(s)>"
 
 
-def unbroadcast(g: np.ndarray, shape: tuple, op_label: str, index: int) -> np.ndarray:
+def topological_order(roots, constants: bool = False) -> list:
+    """Everything that leads to ``roots`` (a tensor or a list), each input before its users.
+
+    By default only tensors that need a gradient (what the backward pass visits); with
+    ``constants=True`` also tensors that need none and constant arrays (what a picture draws).
+    Depth-first with an explicit stack, never recursion, so a 100,000-node chain is fine; inputs
+    are visited in argument order, so the same computation always gives the same order.
+    """
+    roots = [roots] if hasattr(roots, "_op") else list(roots)
+    order, seen = [], set()
+    # Two parallel stacks rather than one of (object, expanded) pairs: on a long chain the
+    # stack holds every tensor at once, and 100,000 pair tuples would wake the garbage collector.
+    stack, expanded = list(reversed(roots)), [False] * len(roots)
+    while stack:
+        obj, inputs_done = stack.pop(), expanded.pop()
+        if inputs_done:
+            order.append(obj)
+            continue
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        stack.append(obj)
+        expanded.append(True)
+        if getattr(obj, "_op", None) is not None:
+            for inp, need in zip(reversed(obj._inputs), reversed(obj._needs)):
+                if (need or constants) and id(inp) not in seen:
+                    stack.append(inp)
+                    expanded.append(False)
+    return order
+
+
+def chain_rule(roots, seeds, create_graph: bool = False) -> tuple[list, dict]:
+    """The backward pass: the gradient of every tensor that leads to ``roots``.
+
+    ``seeds`` are the gradients of the roots themselves (1 for a scalar loss). Walking the graph
+    newest node first, each op turns the gradient of its output ``g`` into one gradient per
+    input (its ``backward``); an input used by several ops sums what each passes back. When a
+    node comes up, every op that used it has already passed its share, so its sum is complete.
+
+    Returns the topological order and ``id(tensor) -> gradient``. Nothing is changed: the
+    callers store the result (``backward``) or return it (``autograd_lite.grad``).
+    """
+    order = topological_order(roots)
+    grads = {}
+    for root, seed in zip(roots, seeds):
+        _accumulate(grads, root, seed)
+    anomaly = ANOMALY.get()
+    token = GRAD_ENABLED.set(create_graph)  # record the gradients' graph only when asked
+    try:
+        for tensor in reversed(order):
+            g = grads.get(id(tensor))
+            if g is None or tensor._op is None:
+                continue  # a leaf only collects; a tensor no root depends on has no gradient
+            op = tensor._op
+            input_grads = _vjp(tensor, g, create_graph)
+            for i, (inp, need, gi) in enumerate(zip(tensor._inputs, tensor._needs, input_grads)):
+                if need:
+                    gi = _conform(gi, inp, op, i, create_graph)
+                    if anomaly:
+                        _check_finite(gi, f"{op.label}: the gradient for input {i}")
+                    _accumulate(grads, inp, gi)
+    finally:
+        GRAD_ENABLED.reset(token)
+    return order, grads
+
+
+def _vjp(tensor, g, create_graph: bool) -> tuple:
+    """One op's backward: its output's gradient ``g`` -> one gradient per input.
+
+    Under ``create_graph`` the residuals are recomputed by running ``forward`` on the input
+    Tensors, so values like softmax's output become Tensors whose graph leads back to the
+    inputs, and the op's NumPy backward, now running on Tensors, is recorded.
+    """
+    op, saved = tensor._op, tensor._saved
+    if saved is FREED:
+        raise BackwardError(
+            f"backward: the graph through {op.label} was already freed by an earlier backward(); "
+            "pass retain_graph=True (or create_graph=True) to the first call to run it again"
+        )
+    if create_graph and _holds_values(saved):
+        inputs = [x.data if i in op.nondiff and hasattr(x, "_op") else x
+                  for i, x in enumerate(tensor._inputs)]
+        saved = op.forward(*inputs, **(tensor._params or {}))[1]
+    if op.backward_takes_needs:
+        grads = op.backward(saved, g, tensor._needs)
+    else:
+        grads = op.backward(saved, g)
+    if type(grads) is not tuple or len(grads) != len(tensor._inputs):
+        got = len(grads) if isinstance(grads, tuple) else type(grads).__name__
+        raise BackwardError(
+            f"{op.label}: backward must return a tuple with one gradient per input "
+            f"({len(tensor._inputs)}), got {got}"
+        )
+    return grads
+
+
+def _holds_values(saved) -> bool:
+    """Whether residuals hold floating-point arrays (recomputed under ``create_graph``); masks,
+    shapes and indices are constants of the graph and are used as they are."""
+    if isinstance(saved, (np.ndarray, np.generic)):  # NumPy gives scalars for 0-d results
+        return saved.dtype.kind in "fc"
+    if type(saved) is tuple or type(saved) is list:
+        return any(_holds_values(s) for s in saved)
+    return False
+
+
+def _accumulate(grads: dict, tensor, g) -> None:
+    """Add ``g`` to ``tensor``'s gradient sum: a + b builds a new array, never ``+=``."""
+    key = id(tensor)
+    previous = grads.get(key)
+    grads[key] = g if previous is None else _add(previous, g)
+
+
+def _add(a, b):
+    """a + b as an array (NumPy returns a scalar for two 0-d arrays; a gradient is an array)."""
+    total = a + b
+    return np.asarray(total) if isinstance(total, np.generic) else total
+
+
+def _conform(gi, inp, op, index: int, create_graph: bool):
+    """An op's gradient for one input, summed back to the input's shape and in its dtype.
+
+    Binary ops return gradients at the broadcast output shape; this is the one place that sums
+    them back (``unbroadcast``). Any other shape is the op's bug and raises, naming the op.
+    """
+    data = inp.data
+    if gi is None:
+        raise BackwardError(f"{op.label}: backward returned None for input {index}, which needs "
+                            "a gradient")
+    if hasattr(gi, "_op"):  # a Tensor: kept under create_graph, its value otherwise
+        if not create_graph:
+            gi = gi.data
+    elif create_graph:
+        raise BackwardError(f"{op.label}: backward returned a plain array for input {index} "
+                            "under create_graph; it must compute with the Tensors it is given, "
+                            "or the second derivative is cut")
+    elif type(gi) is not np.ndarray:
+        gi = np.asarray(gi)
+    if gi.shape != data.shape:
+        gi = unbroadcast(gi, data.shape, op.label, index)
+    if gi.dtype != data.dtype:
+        gi = gi.astype(data.dtype)
+    return gi
+
+
+def unbroadcast(g, shape: tuple, op_label: str, index: int):
     """Sum ``g`` (at the broadcast output shape) back to an input's ``shape``, or raise."""
     if g.shape == shape:
         return g
@@ -95,158 +229,59 @@ def unbroadcast(g: np.ndarray, shape: tuple, op_label: str, index: int) -> np.nd
     return g.sum(axis=axes, keepdims=True).reshape(shape) if axes else g.reshape(shape)
 
 
-def topological_order(root) -> list:
-    """Tensors that need a gradient and lead to ``root``, inputs before outputs.
-
-    Iterative depth-first search with an explicit stack: a 100,000-node chain needs no recursion.
-    A tensor enters the order once all its inputs have; one reached again through another
-    path while it is still waiting on the stack is skipped when it comes up a second time.
-    """
-    order = []
-    done = set()
-    # Two parallel stacks rather than one of (tensor, expanded) pairs: on a long chain the
-    # stack holds every tensor at once, and 100,000 pair tuples would wake the garbage collector.
-    stack = [root]
-    expanded = [False]
-    while stack:
-        tensor = stack.pop()
-        inputs_done = expanded.pop()
-        if id(tensor) in done:
-            continue
-        if inputs_done or tensor._op is None:
-            done.add(id(tensor))
-            order.append(tensor)
-            continue
-        stack.append(tensor)
-        expanded.append(True)
-        for inp, need in zip(tensor._inputs, tensor._needs):
-            if need and id(inp) not in done:
-                stack.append(inp)
-                expanded.append(False)
-    return order
-
-
-def _check_finite(array, what: str) -> None:
-    if not np.all(np.isfinite(array)):
-        bad = "NaN" if np.any(np.isnan(array)) else "inf"
+def _check_finite(g, what: str) -> None:
+    values = g if type(g) is np.ndarray else g.data
+    if not np.all(np.isfinite(values)):
+        bad = "NaN" if np.any(np.isnan(values)) else "inf"
         raise AnomalyError(f"{what} contains {bad} (detect_anomaly)")
 
 
-def backward(root, grad=None, retain_graph: bool = False, record: list | None = None) -> None:
-    """Run the chain rule from ``root`` and accumulate ``.grad`` on every tensor that needs one.
+def backward(root, grad=None, retain_graph=None, create_graph: bool = False) -> None:
+    """``root.backward()``: run the chain rule and add each gradient to the tensor's ``.grad``."""
+    order, grads = chain_rule([root], [seed(root, grad, create_graph)], create_graph)
+    store(order, grads, create_graph if retain_graph is None else retain_graph, create_graph)
 
-    ``record``, when a list, receives ``(tensor, g)`` for every tensor of the pass once it has
-    succeeded: ``g`` is the tensor's complete gradient from this pass, op results in the order
-    they were processed, then the leaves (``render_backward`` draws one frame per entry).
+
+def store(order: list, grads: dict, retain_graph: bool, create_graph: bool = False) -> None:
+    """Add a finished pass's gradients to ``.grad`` and free the residuals unless retained.
+
+    Only called once every op's backward has succeeded, so a pass that raises (a freed graph, a
+    bad op) leaves every ``.grad`` and residual as it was.
     """
-    # Nothing visible changes until every op's backward has succeeded: _walk only computes,
-    # so a pass that raises (a freed graph, a bad op) leaves every .grad and residual as it was.
-    done, done_grads, leaves, leaf_grads = _walk(root, _seed(root, grad))
-    for tensor, g in zip(done, done_grads):
-        # Every tensor that needs a gradient keeps it: leaves for the optimizer, the others so
-        # the graph picture can show gradients on every edge. Accumulation builds a new array.
+    owners = set()
+    for tensor in order:
+        g = grads.get(id(tensor))
+        if g is None:
+            continue
+        if create_graph and tensor._op is not None:
+            g = g.data  # op results keep the value only, see docs/higher_order.md
+        if type(g) is np.ndarray:
+            g = own(g, owners)
         previous = tensor.grad
         tensor.grad = g if previous is None else _add(previous, g)
-        if not retain_graph:
+    if not retain_graph:
+        free(order)
+
+
+def free(order: list) -> None:
+    """Release the residuals of every op result in ``order`` (what ``retain_graph`` keeps)."""
+    for tensor in order:
+        if tensor._op is not None:
             tensor._saved = FREED
-    if record is not None:
-        record.extend(zip(done, done_grads))
-        record.extend((leaf, leaf_grads[id(leaf)]) for leaf in leaves)
-    # Each leaf gets a gradient array of its own, which an optimizer may update in place. Ops
-    # may return views (Reshape) or one array for several inputs (Add passes g on to both), so
-    # an array that anything else still refers to (another tensor's gradient, a view of it,
-    # another leaf) is copied. The reference count says whether anything does: ``alone`` is
-    # the count of an object held by one local variable only, read the same way (the count
-    # sys.getrefcount reports for that differs between Python versions).
-    probe = object()
-    alone = sys.getrefcount(probe)
-    for leaf in leaves:
-        g = leaf_grads.pop(id(leaf))
-        if leaf.grad is not None:
-            g = _add(leaf.grad, g)  # accumulation builds a new array
-        elif sys.getrefcount(g) > alone or g.base is not None or not g.flags.writeable:
-            g = g.copy()
-        leaf.grad = g
 
 
-def _walk(root, grad) -> tuple:
-    """The chain rule from ``root`` with its gradient ``grad``, without changing anything.
-
-    Returns the op results in the order they were processed and their complete gradients
-    (two lists, not one of pairs: on a long chain 100,000 live pair tuples would wake the
-    garbage collector), the leaves reached, and ``id(leaf) -> gradient``.
-    """
-    anomaly = ANOMALY.get()
-    # Op results wait on a heap of their recording numbers, newest first (negated, as heapq
-    # pops the smallest). Every op that used a tensor was recorded after the tensor was made,
-    # so when the tensor comes off the heap, all of them have passed their gradient back and
-    # its sum in ``grads`` is complete. (PyTorch's engine orders its work the same way.)
-    heap = []
-    waiting = {}  # recording number -> the op result waiting on the heap
-    grads = {}  # recording number -> that op result's gradient, summed over its users
-    leaves = []  # leaves have no backward to run: they only collect their gradients
-    leaf_grads = {}  # id(leaf) -> its gradient
-    if root._op is None:
-        leaves.append(root)
-        leaf_grads[id(root)] = grad
-    else:
-        waiting[root._seq] = root
-        grads[root._seq] = grad
-        heap.append(-root._seq)
-    done, done_grads = [], []
-    while heap:
-        seq = -heappop(heap)
-        tensor = waiting.pop(seq)
-        g = grads.pop(seq)
-        done.append(tensor)
-        done_grads.append(g)
-        op = tensor._op
-        saved = tensor._saved
-        if saved is FREED:
-            raise BackwardError(
-                f"backward: the graph through {op.label} was already freed by an earlier "
-                "backward(); call backward(retain_graph=True) the first time to run it twice"
-            )
-        inputs = tensor._inputs
-        needs = tensor._needs
-        if op.backward_takes_needs:
-            input_grads = op.backward(saved, g, needs)
-        else:
-            input_grads = op.backward(saved, g)
-        if not isinstance(input_grads, tuple) or len(input_grads) != len(inputs):
-            _raise_bad_return(op, inputs, input_grads)
-        for inp, need, gi in zip(inputs, needs, input_grads):
-            if not need:
-                continue
-            data = inp.data
-            # The usual case: the op returned an array of the input's shape and dtype.
-            if type(gi) is not np.ndarray or gi.shape != data.shape or gi.dtype is not data.dtype:
-                where = _position(inp, inputs, input_grads, lambda raw, gi=gi: raw is gi)
-                gi = _conform(gi, data, op.label, where)
-            if anomaly and not np.all(np.isfinite(gi)):
-                where = _position(inp, inputs, input_grads, lambda raw: not _finite(raw))
-                _check_finite(gi, f"{op.label}: the gradient for input {where}")
-            # Add gi to the input's sum; an input getting its first gradient is queued.
-            seq = inp._seq
-            if seq is None:  # a leaf
-                key = id(inp)
-                previous = leaf_grads.get(key)
-                if previous is None:
-                    leaves.append(inp)
-                leaf_grads[key] = gi if previous is None else _add(previous, gi)
-            else:
-                previous = grads.get(seq)
-                if previous is None:
-                    waiting[seq] = inp
-                    heappush(heap, -seq)
-                elif waiting[seq] is not inp:
-                    _raise_shared_number(inp)
-                grads[seq] = gi if previous is None else _add(previous, gi)
-    return done, done_grads, leaves, leaf_grads
+def own(g: np.ndarray, owners: set) -> np.ndarray:
+    """``g`` as an array its tensor can own: an optimizer may update ``.grad`` in place, so a
+    gradient that is a view, read-only, or already another tensor's (``Add`` passes one array
+    to both inputs) is copied. Copying only those keeps a training step free of extra copies."""
+    if id(g) in owners or g.base is not None or not g.flags.writeable:
+        g = g.copy()
+    owners.add(id(g))
+    return g
 
 
-def _seed(root, grad) -> np.ndarray:
-    """The gradient the pass starts from: 1 for a single-element root, else ``grad`` checked."""
+def seed(root, grad, create_graph: bool):
+    """The gradient the pass starts from: 1 for a single-element root, else ``grad``, checked."""
     if not root.requires_grad:
         raise BackwardError(
             "backward: this tensor does not require a gradient (it was made from constants only, "
@@ -259,59 +294,26 @@ def _seed(root, grad) -> np.ndarray:
                 "an implicit gradient of 1. Pass grad= with the same shape, or reduce it first "
                 "with .sum()"
             )
-        data = root.data
-        return np.array(1.0, dtype=data.dtype) if data.ndim == 0 else np.ones_like(data)
-    grad = np.array(grad.data if hasattr(grad, "_op") else grad, dtype=root.dtype)
-    if grad.shape != root.shape:
+        values = np.ones(root.shape, root.dtype)
+        return type(root)._wrap(values, False) if create_graph else values
+    is_tensor = hasattr(grad, "_op")
+    values = grad.data if is_tensor else grad
+    if not isinstance(values, np.ndarray) or values.dtype.kind not in "biuf":
+        try:
+            values = np.asarray(values)
+        except (TypeError, ValueError):
+            values = np.asarray(values, dtype=object)
+        if values.dtype.kind not in "biuf":
+            raise BackwardError(
+                f"backward: grad must be a real number or array, got dtype {values.dtype} "
+                f"({type(grad).__name__})"
+            ) from None
+    if values.shape != root.shape:
         raise ShapeError(
-            f"backward: grad has shape {grad.shape}, but the output has shape {root.shape}"
+            f"backward: grad has shape {values.shape}, but the output has shape {root.shape}"
         )
-    return grad
-
-
-def _add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a + b as a new array: NumPy returns a scalar for two 0-d arrays, a gradient is an array."""
-    total = a + b
-    return total if type(total) is np.ndarray else np.asarray(total)
-
-
-def _position(inp, inputs, input_grads, culprit) -> int:
-    """Which input ``inp`` is, for a message. One tensor may fill several places (``x * x``):
-    then the place whose gradient (as the op returned it) is the ``culprit``."""
-    places = [i for i, x in enumerate(inputs) if x is inp]
-    return next((i for i in places if culprit(input_grads[i])), places[0])
-
-
-def _finite(g) -> bool:
-    return g is None or bool(np.all(np.isfinite(g)))
-
-
-def _raise_shared_number(tensor):
-    raise BackwardError(
-        f"backward: two different tensors made by {tensor._op.label} carry the same recording "
-        "number, so the pass cannot tell them apart. An op result was copied (copy.copy, "
-        "copy.deepcopy or pickle) and the copy was used in the same graph as the original; "
-        "use t.detach() to take a tensor's value into a new graph"
-    )
-
-
-def _raise_bad_return(op, inputs, input_grads):
-    got = len(input_grads) if isinstance(input_grads, tuple) else type(input_grads).__name__
-    raise BackwardError(
-        f"{op.label}: backward must return a tuple with one gradient per input "
-        f"({len(inputs)}), got {got}"
-    )
-
-
-def _conform(gi, data: np.ndarray, op_label: str, index: int) -> np.ndarray:
-    """Bring an op's gradient for one input to that input's shape and dtype, or raise."""
-    if gi is None:
-        raise BackwardError(
-            f"{op_label}: backward returned None for input {index}, which needs a gradient"
-        )
-    gi = np.asarray(gi)
-    if gi.shape != data.shape:
-        gi = unbroadcast(gi, data.shape, op_label, index)
-    if gi.dtype != data.dtype:
-        gi = gi.astype(data.dtype)
-    return gi
+    if not create_graph:
+        return np.array(values, dtype=root.dtype)
+    if is_tensor:  # kept as it is: the gradients may then be differentiated with respect to it
+        return grad if grad.dtype == root.dtype else grad.astype(root.dtype)
+    return type(root)._wrap(np.array(values, dtype=root.dtype), False)

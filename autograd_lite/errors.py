@@ -29,6 +29,15 @@ class BackwardError(AutogradLiteError, RuntimeError):
     """The backward pass cannot run: a freed graph, a non-scalar root without ``grad``, a bad op."""
 
 
+class NotDifferentiableError(AutogradLiteError, TypeError):
+    """A NumPy function with no differentiable op was used on a Tensor (its result would be cut
+    off from the graph), or a Tensor that requires a gradient was turned into a NumPy array."""
+
+
+class InPlaceError(AutogradLiteError, RuntimeError):
+    """An in-place change (``W -= ...``, ``x[0] = 0``) to a tensor that requires a gradient."""
+
+
 class AnomalyError(AutogradLiteError, FloatingPointError):
     """Raised inside ``detect_anomaly()`` at the first op that produces NaN or inf."""
 

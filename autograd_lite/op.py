@@ -154,6 +154,12 @@ class Op:
 
     #: set at class definition: whether ``backward`` takes the ``needs`` argument
     backward_takes_needs: bool = False
+    #: set at class definition from ``domain.nondiff``: inputs that never take a gradient
+    #: (labels, masks), even when they come as Tensors
+    nondiff: tuple = ()
+    #: set at class definition: True for autograd_lite's own ops, which compute in floating
+    #: point (``apply`` turns their integer inputs into floats; a user's op gets them as they are)
+    builtin: bool = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -184,6 +190,8 @@ class Op:
             raise OpDefinitionError(
                 f"op {name}: `domain` must be an autograd_lite.Domain, got {type(domain).__name__}"
             )
+        if domain is not None:
+            cls.nondiff = tuple(domain.nondiff)
         if cls.__module__.startswith("autograd_lite."):
             if domain is None:
                 raise OpDefinitionError(
@@ -195,6 +203,7 @@ class Op:
                     f"op {name}: label {label!r} is already used by {REGISTRY[label].__name__}"
                 )
             REGISTRY[label] = cls
+            cls.builtin = True
 
     @staticmethod
     def forward(*arrays: np.ndarray, **params: Any):  # pragma: no cover - contract only
@@ -203,3 +212,17 @@ class Op:
     @staticmethod
     def backward(saved, g):  # pragma: no cover - contract only
         raise NotImplementedError
+
+
+def call(op: type[Op], *inputs, **params):
+    """Use ``op`` as a function inside another op's ``backward``.
+
+    On NumPy arrays it returns ``op.forward``'s value. When an input is a Tensor (a gradient
+    being recorded under ``create_graph``) it records a node instead, so the rule that called
+    it stays differentiable: ``GetItem.backward`` is ``call(ScatterAdd, g, ...)``.
+    """
+    for x in inputs:
+        record = getattr(type(x), "_record", None)  # Tensor._record is tensor.apply
+        if record is not None:
+            return record(op, *inputs, **params)
+    return op.forward(*inputs, **params)[0]

@@ -11,11 +11,20 @@ import numbers
 import numpy as np
 
 from . import engine
-from .engine import Node, _next_seq
-from .errors import AnomalyError, DTypeError, InvalidArgumentError, ShapeError
+from .engine import Node
+from .errors import (
+    AnomalyError,
+    DTypeError,
+    InPlaceError,
+    InvalidArgumentError,
+    NotDifferentiableError,
+    OpDefinitionError,
+    ShapeError,
+)
 from .modes import ANOMALY, GRAD_ENABLED, SCOPE
 from .ops import (
     Add,
+    Cast,
     Div,
     Exp,
     GetItem,
@@ -36,8 +45,10 @@ from .ops import (
 )
 
 
-def _as_data(data, dtype, requires_grad: bool, name) -> np.ndarray:
-    """The array a new Tensor holds: a float copy of ``data`` (ints and bools become float64)."""
+def _as_data(data, dtype, requires_grad, name) -> tuple[np.ndarray, bool]:
+    """The array a new Tensor holds and whether it requires a gradient: a float copy of
+    ``data`` (numbers, lists, ints and bools become float64 unless ``dtype`` says otherwise).
+    Integer and boolean tensors never require a gradient (PyTorch's rule)."""
     try:
         array = np.array(data, dtype=dtype, copy=True)
     except (TypeError, ValueError) as e:
@@ -48,17 +59,19 @@ def _as_data(data, dtype, requires_grad: bool, name) -> np.ndarray:
     kind = array.dtype.kind
     if kind not in "biuf":
         raise DTypeError(
-            f"Tensor{_named(name)}: data must be numeric, got dtype {array.dtype} "
+            f"Tensor{_named(name)}: data must be real numbers, got dtype {array.dtype} "
             f"({type(data).__name__})"
         )
     if dtype is None and kind in "biu":
         array = array.astype(np.float64)
-    elif requires_grad and kind != "f":
-        raise DTypeError(
-            f"Tensor{_named(name)}: requires_grad=True needs floating-point data, got dtype "
-            f"{array.dtype}; use a float dtype or requires_grad=False"
-        )
-    return array
+    elif array.dtype.kind != "f":
+        if requires_grad:
+            raise DTypeError(
+                f"Tensor{_named(name)}: requires_grad=True needs floating-point data, got "
+                f"dtype {array.dtype}; use a float dtype or requires_grad=False"
+            )
+        return array, False
+    return array, True if requires_grad is None else bool(requires_grad)
 
 
 def _named(name) -> str:
@@ -68,33 +81,30 @@ def _named(name) -> str:
 class Tensor:
     """An array that remembers how it was made, so ``backward()`` can compute gradients.
 
-    ``Tensor(data, requires_grad=True, name=None, dtype=None)``: numbers, lists and integer or
-    boolean arrays become float64; float32 stays float32; ``dtype=`` overrides. The data is
-    copied, so the caller's array is never changed by an optimizer step.
+    ``Tensor(data, requires_grad=None, name=None, dtype=None)``: numbers, lists and integer or
+    boolean arrays become float64; float32 stays float32; ``dtype=`` overrides. A floating-point
+    tensor requires a gradient unless ``requires_grad=False``; an integer or boolean one (labels,
+    indices) never does. The data is copied, so an optimizer step never changes the caller's array.
     """
 
     # An op result also records how it was made; ``node`` shows these fields as a ``Node``.
-    # They live on the tensor, not in a separate object, so a recorded op costs one Python
-    # object (and its inputs tuple) for the garbage collector to scan, not two.
     __slots__ = (
         "data", "grad", "requires_grad", "name",
-        "_op", "_inputs", "_params", "_saved", "_needs", "_scope", "_seq",
+        "_op", "_inputs", "_params", "_saved", "_needs", "_scope",
         "__weakref__",
     )
-    # NumPy defers to our reflected operators: ``np_array * t`` is a Tensor.
-    __array_ufunc__ = None
+    __hash__ = object.__hash__  # == compares values (as NumPy); a tensor hashes by identity
 
-    def __init__(self, data, requires_grad: bool = True, name: str | None = None, dtype=None):
+    def __init__(self, data, requires_grad: bool | None = None, name: str | None = None,
+                 dtype=None):
         if isinstance(data, Tensor):
             data = data.data
         if name is not None and not isinstance(name, str):
             raise InvalidArgumentError(f"Tensor: name must be a string, got {type(name).__name__}")
-        self.data = _as_data(data, dtype, bool(requires_grad), name)
+        self.data, self.requires_grad = _as_data(data, dtype, requires_grad, name)
         self.grad = None
-        self.requires_grad = bool(requires_grad)
         self.name = name
-        self._op = self._inputs = self._params = self._saved = self._needs = None
-        self._scope = self._seq = None
+        self._op = self._inputs = self._params = self._saved = self._needs = self._scope = None
 
     @classmethod
     def _wrap(cls, data: np.ndarray, requires_grad: bool, name=None) -> Tensor:
@@ -104,7 +114,7 @@ class Tensor:
         t.grad = None
         t.requires_grad = requires_grad
         t.name = name
-        t._op = t._inputs = t._params = t._saved = t._needs = t._scope = t._seq = None
+        t._op = t._inputs = t._params = t._saved = t._needs = t._scope = None
         return t
 
     # ----- inspection ---------------------------------------------------------------------
@@ -129,8 +139,11 @@ class Tensor:
             raise ShapeError(f"item: the tensor has shape {self.shape}; item() needs one element")
         return self.data.item()
 
+    def __float__(self) -> float:
+        return float(self.item())
+
     def numpy(self) -> np.ndarray:
-        """The data array (not a copy)."""
+        """The data array (not a copy): the values, without the graph."""
         return self.data
 
     def detach(self) -> Tensor:
@@ -141,14 +154,19 @@ class Tensor:
         """Forget the accumulated gradient (``.grad`` becomes None)."""
         self.grad = None
 
-    def backward(self, grad=None, retain_graph: bool = False) -> None:
+    def backward(self, grad=None, *, retain_graph: bool | None = None,
+                 create_graph: bool = False) -> None:
         """Compute gradients of this tensor with respect to every tensor that needs one.
 
         ``.grad`` accumulates across calls (call ``zero_grad()`` or ``optimizer.zero_grad()``
-        between steps). The graph's residuals are freed afterwards unless ``retain_graph=True``.
-        A non-scalar tensor needs ``grad``, the upstream gradient of the same shape.
+        between steps). A non-scalar tensor needs ``grad``, the upstream gradient of the same
+        shape. The graph's residuals are freed afterwards unless ``retain_graph=True``.
+
+        With ``create_graph=True`` the pass is itself recorded: each leaf's ``.grad`` is a Tensor
+        whose graph leads back to the inputs, so it can be differentiated again (op results'
+        ``.grad`` stay plain arrays); ``retain_graph`` then defaults to True.
         """
-        engine.backward(self, grad, retain_graph)
+        engine.backward(self, grad, retain_graph, create_graph)
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, precision=4, separator=", ", threshold=20)
@@ -162,49 +180,85 @@ class Tensor:
         return "Tensor(" + ", ".join(parts) + ")"
 
     def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise ShapeError("len: a 0-d tensor has no length (use .item() for its value)")
         return len(self.data)
+
+    # ----- NumPy's protocols (the tables are in numpy_api.py) --------------------------------
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return numpy_api.ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return numpy_api.function(func, args, kwargs)
+
+    def __array__(self, dtype=None, copy=None):
+        """``np.asarray(t)``: the values, for a tensor that needs no gradient. One that does is
+        refused, as PyTorch refuses ``.numpy()``: the array would be cut off from the graph."""
+        if self.requires_grad:
+            raise NotDifferentiableError(
+                f"np.asarray/np.array: the tensor{_named(self.name)} requires a gradient, and "
+                "a NumPy array made from it would be cut off from the graph. Use t.data (or "
+                "t.detach()) for its values, or a NumPy function autograd_lite records"
+            )
+        if copy:
+            return np.array(self.data, dtype=dtype, copy=True)
+        return self.data if dtype is None else self.data.astype(dtype, copy=False)
 
     # ----- operators ------------------------------------------------------------------------
     # A Python number on the other side is made a constant here (``_operand``), where the
     # tensor's dtype is at hand: ``t * 0.5`` is the most common use of a constant.
-    def __add__(self, other):
-        return apply(Add, self, _operand(other, self))
+    def __add__(self, other): return apply(Add, self, _operand(other, self))  # noqa: E704
+    def __radd__(self, other): return apply(Add, _operand(other, self), self)  # noqa: E704
+    def __sub__(self, other): return apply(Sub, self, _operand(other, self))  # noqa: E704
+    def __rsub__(self, other): return apply(Sub, _operand(other, self), self)  # noqa: E704
+    def __mul__(self, other): return apply(Mul, self, _operand(other, self))  # noqa: E704
+    def __rmul__(self, other): return apply(Mul, _operand(other, self), self)  # noqa: E704
+    def __truediv__(self, other): return apply(Div, self, _operand(other, self))  # noqa: E704
+    def __rtruediv__(self, other): return apply(Div, _operand(other, self), self)  # noqa: E704
+    def __pow__(self, other): return apply(Pow, self, _operand(other, self))  # noqa: E704
+    def __rpow__(self, other): return apply(Pow, _operand(other, self), self)  # noqa: E704
+    def __matmul__(self, other): return apply(MatMul, self, other)  # noqa: E704
+    def __rmatmul__(self, other): return apply(MatMul, other, self)  # noqa: E704
+    def __neg__(self): return apply(Neg, self)  # noqa: E704
+    def __pos__(self): return self  # noqa: E704
 
-    def __radd__(self, other):
-        return apply(Add, _operand(other, self), self)
+    # Comparisons give plain boolean arrays: they have no gradient.
+    def __lt__(self, other): return self.data < _values(other)  # noqa: E704
+    def __le__(self, other): return self.data <= _values(other)  # noqa: E704
+    def __gt__(self, other): return self.data > _values(other)  # noqa: E704
+    def __ge__(self, other): return self.data >= _values(other)  # noqa: E704
+    def __eq__(self, other): return self.data == _values(other)  # noqa: E704
+    def __ne__(self, other): return self.data != _values(other)  # noqa: E704
 
-    def __sub__(self, other):
-        return apply(Sub, self, _operand(other, self))
+    # In place: refused on a tensor that records gradients (see _in_place).
+    def __iadd__(self, other): return self._in_place("+=", np.add, other)  # noqa: E704
+    def __isub__(self, other): return self._in_place("-=", np.subtract, other)  # noqa: E704
+    def __imul__(self, other): return self._in_place("*=", np.multiply, other)  # noqa: E704
+    def __itruediv__(self, other): return self._in_place("/=", np.true_divide, other)  # noqa: E704
+    def __ipow__(self, other): return self._in_place("**=", np.power, other)  # noqa: E704
 
-    def __rsub__(self, other):
-        return apply(Sub, _operand(other, self), self)
+    def __setitem__(self, index, value):
+        self._in_place("[...] =", None, value, index)
 
-    def __mul__(self, other):
-        return apply(Mul, self, _operand(other, self))
-
-    def __rmul__(self, other):
-        return apply(Mul, _operand(other, self), self)
-
-    def __truediv__(self, other):
-        return apply(Div, self, _operand(other, self))
-
-    def __rtruediv__(self, other):
-        return apply(Div, _operand(other, self), self)
-
-    def __pow__(self, other):
-        return apply(Pow, self, _operand(other, self))
-
-    def __rpow__(self, other):
-        return apply(Pow, _operand(other, self), self)
-
-    def __matmul__(self, other):
-        return apply(MatMul, self, other)
-
-    def __rmatmul__(self, other):
-        return apply(MatMul, other, self)
-
-    def __neg__(self):
-        return apply(Neg, self)
+    def _in_place(self, what: str, ufunc, other, index=None):
+        """``W -= lr * g``, ``x[0] = 0``: allowed on data that needs no gradient and inside
+        ``no_grad()`` (changing ``.data``, as an optimizer does), refused otherwise: it would
+        silently turn the leaf into a node, or change a value the graph has saved."""
+        if self.requires_grad and GRAD_ENABLED.get():
+            raise InPlaceError(
+                f"Tensor{_named(self.name)} {what}: in-place changes to a tensor that requires a "
+                "gradient are not recorded. To update a parameter, change its data: "
+                "`with ag.no_grad(): W -= lr * W.grad` (or `W.data -= lr * W.grad`), or use an "
+                "optimizer from ag.optim; to compute a new value, write `y = x + 1`"
+            )
+        value = np.asarray(_values(other))
+        if value.dtype.kind not in "biuf":
+            raise DTypeError(f"Tensor {what}: the value must be real numbers, got {value.dtype}")
+        if index is None:
+            ufunc(self.data, value, out=self.data, casting="same_kind")
+        else:
+            self.data[index] = value
+        return self
 
     def __getitem__(self, index):
         if isinstance(index, Tensor):
@@ -228,6 +282,10 @@ class Tensor:
     def max(self, axis=None, keepdims: bool = False) -> Tensor:
         return apply(Max, self, axis=axis, keepdims=keepdims)
 
+    def argmax(self, axis=None) -> np.ndarray:
+        """The index of the largest value (a plain array: indices have no gradient)."""
+        return self.data.argmax(axis=axis)
+
     def reshape(self, *shape) -> Tensor:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
@@ -237,6 +295,13 @@ class Tensor:
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
         return apply(Transpose, self, axes=axes or None)
+
+    def astype(self, dtype, copy: bool = True) -> Tensor:
+        """This tensor converted to ``dtype``; recorded, so the gradient is converted back."""
+        dtype = np.dtype(dtype)
+        if dtype == self.data.dtype and not copy:
+            return self
+        return apply(Cast, self, dtype=dtype)
 
     def exp(self) -> Tensor:
         return apply(Exp, self)
@@ -267,15 +332,21 @@ class Tensor:
         return render(self, path, **options)
 
 
+def _values(x):
+    return x.data if isinstance(x, Tensor) else x
+
+
 def _constant(value, dtype) -> np.ndarray:
     """A raw NumPy array or Python number used in an expression: a constant with no gradient.
 
-    Python numbers take the dtype of the float tensors they meet, so ``t32 * 2`` stays float32;
-    with an integer or boolean tensor NumPy's promotion applies (``int_tensor * 0.5`` is float).
+    Python numbers take the dtype of the float tensors they meet, so ``t32 * 2`` stays float32.
     """
     if type(value) is float or type(value) is int or (
         isinstance(value, numbers.Number) and not isinstance(value, (bool, np.bool_))
     ):
+        if isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real):
+            raise DTypeError(f"cannot use the complex number {value!r} in an expression; "
+                             "autograd_lite computes with real numbers")
         return _number(value, dtype)
     if isinstance(value, np.ndarray):
         return value
@@ -292,11 +363,9 @@ def _constant(value, dtype) -> np.ndarray:
 
 
 def _number(value, dtype) -> np.ndarray:
-    """A Python number as a constant array: of ``dtype`` when that is a float dtype, of NumPy's
-    own choice next to an integer or boolean tensor, float64 when no tensor is in sight."""
-    if dtype is None:
-        return np.array(value, np.float64)
-    return np.array(value, dtype) if dtype.kind == "f" else np.array(value)
+    """A Python number as a constant array: of ``dtype`` when that is a float dtype, float64
+    otherwise."""
+    return np.array(value, dtype if dtype is not None and dtype.kind == "f" else np.float64)
 
 
 def _operand(value, tensor: Tensor):
@@ -311,16 +380,38 @@ def _operand(value, tensor: Tensor):
 def _with_constants(inputs, arrays) -> tuple:
     """Make every raw value among ``inputs`` a constant array, both in ``arrays`` (what the op
     sees; the raw values' places hold None) and in the node's inputs, which are returned.
-    Numbers take the dtype of the first tensor; Tensors stay Tensors in the node's inputs."""
+    Numbers take the dtype of the first float tensor; Tensors stay Tensors in the node's inputs."""
     dtype = None
     for x in inputs:
-        if isinstance(x, Tensor):
+        if isinstance(x, Tensor) and x.data.dtype.kind == "f":
             dtype = x.data.dtype
             break
     node_inputs = list(inputs)
     for i, array in enumerate(arrays):
         if array is None:
             arrays[i] = node_inputs[i] = _constant(inputs[i], dtype)
+    return tuple(node_inputs)
+
+
+def _to_float(op, inputs, arrays) -> tuple:
+    """Built-in ops compute in floating point. Integer and boolean inputs (other than labels,
+    masks and conditions, the op's ``nondiff`` inputs) take the float dtype of the other inputs, or
+    float64: ``sigmoid(np.array([1, 2]))`` is not computed in integers (PyTorch's rule).
+    Complex and non-numeric arrays are refused."""
+    dtype = next((a.dtype for a in arrays if a.dtype.kind == "f"), np.dtype(np.float64))
+    node_inputs = list(inputs)
+    for i, a in enumerate(arrays):
+        kind = a.dtype.kind
+        if kind == "f" or i in op.nondiff:
+            continue
+        if kind not in "biu":
+            raise DTypeError(
+                f"{op.label}: input {i} has dtype {a.dtype}; autograd_lite computes with real "
+                "numbers (float, or int and bool, which become float)"
+            )
+        arrays[i] = a.astype(dtype)
+        if not isinstance(inputs[i], Tensor):
+            node_inputs[i] = arrays[i]
     return tuple(node_inputs)
 
 
@@ -336,22 +427,30 @@ def apply(op, *inputs, **params) -> Tensor:
     """
     arrays = []
     needs = []
-    has_constants = False
+    has_constants = not_float = False
     for x in inputs:
         if isinstance(x, Tensor):
             arrays.append(x.data)
             needs.append(x.requires_grad)
+            not_float = not_float or not x.requires_grad and x.data.dtype.kind != "f"
         elif type(x) is np.ndarray:  # data or labels: a constant as it is
             arrays.append(x)
             needs.append(False)
+            not_float = not_float or x.dtype.kind != "f"
         else:  # a number or a list: made a constant array below
             arrays.append(None)
             needs.append(False)
             has_constants = True
     if has_constants:
         inputs = _with_constants(inputs, arrays)
+        not_float = True
+    if not_float and op.builtin:
+        inputs = _to_float(op, inputs, arrays)
+    if op.nondiff:  # labels and masks take no gradient, even when they come as Tensors
+        for i in op.nondiff:
+            needs[i] = False
     try:
-        y, saved = op.forward(*arrays, **params) if params else op.forward(*arrays)
+        out = op.forward(*arrays, **params) if params else op.forward(*arrays)
     except np.exceptions.AxisError as e:
         raise InvalidArgumentError(f"{op.label}: {e}") from None
     except ValueError as e:
@@ -361,6 +460,13 @@ def apply(op, *inputs, **params) -> Tensor:
         raise ShapeError(
             f"{op.label}: inputs of shapes {shapes} cannot be broadcast together"
         ) from None
+    if type(out) is not tuple or len(out) != 2:
+        raise OpDefinitionError(
+            f"{op.label}: forward must return a pair (y, saved), got "
+            f"{type(out).__name__}{' of length ' + str(len(out)) if isinstance(out, tuple) else ''}"
+            "; end forward with `return y, saved` (saved may be None)"
+        )
+    y, saved = out
     if type(y) is not np.ndarray:
         y = np.asarray(y)
     if ANOMALY.get() and not np.all(np.isfinite(y)):
@@ -387,8 +493,10 @@ def apply(op, *inputs, **params) -> Tensor:
     t._saved = saved
     t._needs = needs
     t._scope = SCOPE.get()
-    t._seq = _next_seq()
     return t
 
 
 _new_tensor = Tensor.__new__
+Tensor._record = staticmethod(apply)  # for op.call: an op used inside a backward, on Tensors
+
+from . import numpy_api  # noqa: E402  (its tables name Tensor and apply, defined above)

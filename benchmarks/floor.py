@@ -1,11 +1,11 @@
 """How far the engine is from the floor of its own design: per node of a chain, and per step.
 
 The floor records the same node fields on the same ``Tensor`` objects and runs the same
-newest-first backward loop, but with nothing else: no operator dispatch, no constant handling,
-no grad or anomaly modes, no checks of what an op's backward returns, no gradients owned by the
-leaves. The difference is what the public API and the error messages cost. The chain is the
-per-node benchmark's (``y * 0.9``, then ``tanh``, on 8 elements), and the floor's backward is
-checked to give the same input gradient as the engine's before anything is timed.
+topological order and backward loop, but with nothing else: no operator dispatch, no constant
+handling, no grad or anomaly modes, no checks of what an op's backward returns, no gradients
+owned by the leaves. The difference is what the public API and the error messages cost. The
+chain is the per-node benchmark's (``y * 0.9``, then ``tanh``, on 8 elements), and the floor's
+backward is checked to give the same input gradient as the engine's before anything is timed.
 
 With ``--batch N`` it times the two-layer training step instead: the book-style NumPy step,
 the engine's (the Tensor API, as in the training benchmark), the same step recorded and walked
@@ -18,15 +18,13 @@ engine at all, each a ratio to the book-style step.
 from __future__ import annotations
 
 import argparse
-import itertools
 import statistics
 import time
-from heapq import heappop, heappush
 
 import numpy as np
 
 import autograd_lite as ag
-from autograd_lite.engine import FREED
+from autograd_lite.engine import FREED, topological_order
 from autograd_lite.ops import Affine, Mul, ReLU, SoftmaxWithLoss, Tanh
 from autograd_lite.tensor import Tensor
 
@@ -35,15 +33,13 @@ from .baselines import BookTwoLayerNet
 from .chains import SIZE, _start
 from .harness import Candidate, interleaved, keep_freed_memory
 
-_numbers = itertools.count().__next__
-
 
 def _record(op, inputs, arrays, needs) -> Tensor:
     y, saved = op.forward(*arrays)
     t = Tensor.__new__(Tensor)
     t.data, t.grad, t.requires_grad, t.name = y, None, True, None
     t._op, t._inputs, t._params, t._saved, t._needs = op, inputs, None, saved, needs
-    t._scope, t._seq = "", _numbers()
+    t._scope = ""
     return t
 
 
@@ -59,15 +55,13 @@ def floor_chain(nodes: int):
 
 
 def floor_backward(root, g) -> None:
-    """Newest first from a heap of recording numbers, as the engine; no checks at all."""
-    heap, waiting, grads = [-root._seq], {root._seq: root}, {root._seq: g}
-    done, done_grads = [], []
-    while heap:
-        seq = -heappop(heap)
-        t = waiting.pop(seq)
-        g = grads.pop(seq)
-        done.append(t)
-        done_grads.append(g)
+    """The engine's order and newest-first loop, with no checks at all."""
+    order = topological_order(root)
+    grads = {id(root): g}
+    for t in reversed(order):
+        g = grads.get(id(t))
+        if t._op is None or g is None:
+            continue
         op = t._op
         if op.backward_takes_needs:
             input_grads = op.backward(t._saved, g, t._needs)
@@ -75,15 +69,12 @@ def floor_backward(root, g) -> None:
             input_grads = op.backward(t._saved, g)
         for inp, need, gi in zip(t._inputs, t._needs, input_grads):
             if need:
-                if inp._seq is None:
-                    inp.grad = gi
-                    continue
-                waiting[inp._seq] = inp
-                grads[inp._seq] = gi
-                heappush(heap, -inp._seq)
-    for t, g in zip(done, done_grads):
-        t.grad = g
-        t._saved = FREED
+                previous = grads.get(id(inp))
+                grads[id(inp)] = gi if previous is None else previous + gi
+    for t in order:
+        t.grad = grads[id(t)]
+        if t._op is not None:
+            t._saved = FREED
 
 
 def engine_chain(nodes: int):

@@ -53,7 +53,7 @@ def test_shared_inputs_stay_shared(how):
                 if id(inp) in by_name:
                     assert new_inp is by_name[id(inp)]
                 assert new_inp is not inp
-        copied_d = got[items.index(d)]
+        copied_d = got[next(i for i, item in enumerate(items) if item is d)]
         leaves = {id(t) for t in ag.engine.topological_order(copied_d) if t.node is None}
         assert len(leaves) == 1  # b and c still share one a
 

@@ -67,7 +67,24 @@ REFERENCES = {
     "MeanSquaredError": lambda a, p: 0.5 * np.sum((a[0] - a[1]) ** 2),
     "Dropout": lambda a, p: a[0] * a[1],
     "BatchNorm": lambda a, p: _batchnorm(a[0], a[1], a[2], **p),
+    "Abs": lambda a, p: np.abs(a[0]),
+    "Sqrt": lambda a, p: a[0] ** 0.5,
+    "Maximum": lambda a, p: np.where(a[0] >= a[1], a[0], a[1]),
+    "Minimum": lambda a, p: np.where(a[0] <= a[1], a[0], a[1]),
+    "Where": lambda a, p: np.where(a[0], a[1], a[2]),
+    "LogAddExp": lambda a, p: np.log(np.exp(a[0]) + np.exp(a[1])),
+    "Cast": lambda a, p: a[0].astype(p["dtype"]),
+    "ScatterAdd": lambda a, p: _scatter_add(a[0], p["shape"], p["index"]),
 }
+
+
+def _scatter_add(g, shape, index):
+    """The sum over repeated indices written as a loop over the index's places."""
+    out = np.zeros(shape)
+    places = np.arange(out.size).reshape(shape)[index]
+    for place, value in zip(np.ravel(places), np.ravel(np.broadcast_to(g, places.shape))):
+        out.flat[place] += value
+    return out
 
 OPS = [ag.REGISTRY[label] for label in sorted(ag.REGISTRY)]
 SEEDS = st.integers(min_value=0, max_value=2**32 - 1)
@@ -158,11 +175,12 @@ def test_one_gradient_per_input_with_shapes_and_dtypes(op, data, seed):
             for i, a in enumerate(cast)
         ]
         out = ag.apply(op, *tensors, **params)
-        assert out.dtype == dtype, f"{op.label}: output dtype {out.dtype} for {dtype} inputs"
+        expected = np.dtype(params["dtype"]) if op.label == "Cast" else dtype
+        assert out.dtype == expected, f"{op.label}: output dtype {out.dtype} for {dtype} inputs"
         out.backward(rng.normal(size=out.shape).astype(dtype))
         for t in tensors:
             if isinstance(t, ag.Tensor):
-                assert t.grad.shape == t.shape and t.grad.dtype == dtype, op.label
+                assert t.grad.shape == t.shape and t.grad.dtype == t.dtype == dtype, op.label
     y, saved = op.forward(*arrays, **params)
     needs = tuple(i in _diff_inputs(op, arrays) for i in range(len(arrays)))
     grads = (

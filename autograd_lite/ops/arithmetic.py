@@ -1,4 +1,4 @@
-"""Elementwise arithmetic: Add, Sub, Mul, Div, Neg, Pow, Exp, Log.
+"""Elementwise arithmetic: Add, Sub, Mul, Div, Neg, Pow, Exp, Log, Sqrt, LogAddExp.
 
 Binary ops broadcast like NumPy. Their backward returns gradients at the broadcast output
 shape; the engine sums them back to each input's shape (one place, not every op).
@@ -91,7 +91,11 @@ class Neg(Op):
 
 
 class Pow(Op):
-    """y = x ** p.   VJP: gx = g * p * x^(p-1),  gp = g * y * log(x)   (gp needs x > 0)."""
+    """y = x ** p.   VJP: gx = g * p * x^(p-1),  gp = g * y * log(x).
+
+    Where the formulas give 0 * inf the derivative still exists: at x == 0 and p == 0 (y = 1)
+    gx is 0, and at x == 0 with p > 0 (y = 0) gp is 0, as in PyTorch. gp of a negative x is NaN.
+    """
 
     label = "Pow"
     domain = Domain(arity=2, shapes="broadcast", low=(0.3, -2.0), high=(2.0, 2.0))
@@ -104,8 +108,13 @@ class Pow(Op):
     @staticmethod
     def backward(saved, g, needs):
         x, p, y = saved
-        gx = g * p * x ** (p - 1) if needs[0] else None
-        gp = g * y * np.log(x) if needs[1] else None
+        zero = x == 0
+        gx = gp = None
+        if needs[0]:
+            # p * x^(p-1) with the exponent replaced where x == p == 0, so 0 * 0^-1 is never formed
+            gx = g * p * x ** np.where(zero & (p == 0), 1, p - 1)
+        if needs[1]:
+            gp = g * y * np.log(np.where(zero, 1, x))  # log(1) = 0 where x == 0
         return gx, gp
 
 
@@ -138,3 +147,41 @@ class Log(Op):
     @staticmethod
     def backward(x, g):
         return (g / x,)
+
+
+class Sqrt(Op):
+    """y = sqrt(x).   VJP: gx = g / (2 y)."""
+
+    label = "Sqrt"
+    domain = Domain(arity=1, low=0.3, high=3.0)
+
+    @staticmethod
+    def forward(x):
+        y = np.sqrt(x)
+        return y, y
+
+    @staticmethod
+    def backward(y, g):
+        return (g / (2 * y),)
+
+
+class LogAddExp(Op):
+    """y = log(e^a + e^b), computed without overflow.   VJP: ga = g e^(a-y),  gb = g e^(b-y).
+
+    ``logaddexp(0, x)`` is the softplus log(1 + e^x), which the sigmoid and its loss are built on.
+    """
+
+    label = "LogAddExp"
+    domain = Domain(arity=2, shapes="broadcast", low=-4.0, high=4.0)
+
+    @staticmethod
+    def forward(a, b):
+        y = np.logaddexp(a, b)
+        return y, (a, b, y)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        a, b, y = saved
+        ga = g * np.exp(a - y) if needs[0] else None
+        gb = g * np.exp(b - y) if needs[1] else None
+        return ga, gb

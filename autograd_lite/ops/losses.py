@@ -115,7 +115,7 @@ class SoftmaxWithLoss(Op):
             except IndexError:
                 _raise_label_range(labels, logits.shape[1])
             loss = (np.log(norm[:, 0]) - picked).sum() / n
-        return np.asarray(loss, dtype=logits.dtype), (probs, labels, rows, one_d)
+        return loss.astype(logits.dtype), (probs, labels, rows, one_d)
 
     @staticmethod
     def backward(saved, g):
@@ -124,10 +124,9 @@ class SoftmaxWithLoss(Op):
         if rows is None:
             gx = (probs * labels.sum(axis=1, keepdims=True) - labels) * (g / n)
         else:
-            # y - onehot(t): subtract 1 at each row's class, in a fresh copy of y
-            gx = probs.copy()
-            gx[rows, labels] -= 1.0
-            gx *= g / n
+            onehot = np.zeros(probs.shape, dtype=probs.dtype)
+            onehot[rows, labels] = 1.0  # a new array of ours; probs itself is never written
+            gx = (probs - onehot) * (g / n)
         return (gx[0] if one_d else gx), None
 
 
@@ -157,9 +156,9 @@ class SigmoidWithLoss(Op):
             raise InvalidArgumentError("SigmoidWithLoss: logits are empty")
         if t.dtype.kind not in "biuf":
             raise DTypeError(f"SigmoidWithLoss: input 1 (t) must be numeric, got dtype {t.dtype}")
-        losses = np.maximum(logits, 0) - logits * t + np.log1p(np.exp(-np.abs(logits)))
+        losses = np.logaddexp(0.0, logits) - logits * t
         a = np.exp(-np.logaddexp(0.0, -logits))
-        return np.asarray(losses.mean(), dtype=logits.dtype), (a, t, logits.size)
+        return losses.mean().astype(logits.dtype), (a, t, logits.size)
 
     @staticmethod
     def backward(saved, g):
@@ -184,7 +183,7 @@ class MeanSquaredError(Op):
                 "and the two must match"
             )
         diff = y - t
-        return np.asarray(0.5 * np.sum(diff * diff), dtype=diff.dtype), diff
+        return (0.5 * np.sum(diff * diff)).astype(diff.dtype), diff
 
     @staticmethod
     def backward(diff, g, needs):

@@ -1,4 +1,7 @@
-"""Shape ops: Reshape, Transpose, BroadcastTo, GetItem. Gradients move values, never change them."""
+"""Shape ops: Reshape, Transpose, BroadcastTo, GetItem, ScatterAdd, Cast.
+
+Gradients move values (or change their precision), never their meaning.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ import numpy as np
 
 from .. import checks
 from ..errors import ShapeError
-from ..op import Domain, Op
+from ..op import Domain, Op, call
 
 
 def _reshape_case(rng):
@@ -136,11 +139,54 @@ class GetItem(Op):
             raise ShapeError(
                 f"GetItem: index {index!r} does not fit shape {x.shape}: {e}"
             ) from None
-        return np.asarray(y), (x.shape, x.dtype, index)
+        return y, (x.shape, index)
 
     @staticmethod
     def backward(saved, g):
-        shape, dtype, index = saved
-        gx = np.zeros(shape, dtype=np.result_type(dtype, g.dtype))
-        np.add.at(gx, index, g)  # unbuffered: repeated indices add up
-        return (gx,)
+        shape, index = saved
+        return (call(ScatterAdd, g, shape=shape, index=index),)
+
+
+def _scatter_case(rng):
+    (x,), params = _getitem_case(rng)
+    return (rng.uniform(-2, 2, size=np.shape(x[params["index"]])),), {"shape": x.shape, **params}
+
+
+class ScatterAdd(Op):
+    """y = zeros(shape) with y[index] += g (repeated indices add up): GetItem's gradient.
+
+    VJP: gg = gy[index]   (so GetItem and ScatterAdd are each other's backward).
+    """
+
+    label = "ScatterAdd"
+    domain = Domain(arity=1, sample=_scatter_case)
+
+    @staticmethod
+    def forward(g, shape, index):
+        y = np.zeros(shape, dtype=g.dtype)
+        np.add.at(y, index, g)  # unbuffered: repeated indices add up
+        return y, index
+
+    @staticmethod
+    def backward(index, g):
+        return (g[index],)
+
+
+def _cast_case(rng):
+    shape = tuple(int(d) for d in rng.integers(1, 4, size=2))
+    return (rng.uniform(-2, 2, size=shape).astype(np.float32),), {"dtype": np.dtype(np.float64)}
+
+
+class Cast(Op):
+    """y = x converted to ``dtype`` (``t.astype(dtype)``).   VJP: gx = g converted back."""
+
+    label = "Cast"
+    domain = Domain(arity=1, sample=_cast_case)
+
+    @staticmethod
+    def forward(x, dtype):
+        return x.astype(dtype), x.dtype
+
+    @staticmethod
+    def backward(dtype, g):
+        return (g.astype(dtype),)

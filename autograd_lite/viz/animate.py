@@ -110,8 +110,9 @@ def render_backward(loss, folder, *, values=True, grads=True, rankdir="LR", coll
     # The engine's own pass, recorded step by step, shown in the picture's reverse topological
     # order (highest vertex id first): every consumer of a tensor comes before it, so each
     # recorded gradient is complete when its frame appears.
-    steps = []
-    engine.backward(loss, retain_graph=retain_graph, record=steps)
+    order, grads = engine.chain_rule([loss], [engine.seed(loss, None, False)])
+    engine.store(order, grads, retain_graph)  # exactly what loss.backward() stores
+    steps = [(t, grads[id(t)]) for t in order if id(t) in grads]
     steps.sort(key=lambda step: int(ids[id(step[0])][1:]), reverse=True)
     for k, (t, g) in enumerate(steps, start=1):
         known[id(t)] = g

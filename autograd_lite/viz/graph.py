@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..engine import topological_order
 from ..tensor import Tensor
 
 LEAF_KINDS = ("param", "data", "const", "cut")
@@ -50,13 +51,16 @@ def _nearest(roots, limit: int) -> set:
 
 
 def walk(roots, limit: int | None = None) -> list:
-    """Tensors and constant arrays that lead to ``roots``, each input before its consumers.
+    """Tensors and constant arrays that lead to ``roots``, each input before its consumers: the
+    engine's one topological order, with constants (inputs in argument order, no recursion).
 
-    Depth-first with an explicit stack; an object is marked when it is expanded, so every
-    input is finished before any op that consumes it (a 100,000-node chain needs no recursion).
-    With ``limit``, only the ``limit`` objects nearest the roots are walked.
+    With ``limit`` (``max_nodes`` was given), only the ``limit`` objects nearest the roots are
+    walked, so a million-node graph costs what is drawn; the same depth-first order, restricted
+    to them.
     """
-    allowed = None if limit is None else _nearest(roots, limit)
+    if limit is None:
+        return topological_order(list(roots), constants=True)
+    allowed = _nearest(roots, limit)
     order, done = [], set()
     for root in roots:
         stack = [(root, False)]
@@ -72,7 +76,7 @@ def walk(roots, limit: int | None = None) -> list:
             node = obj.node if isinstance(obj, Tensor) else None
             if node is not None:
                 for inp in reversed(node.inputs):
-                    if id(inp) not in done and (allowed is None or id(inp) in allowed):
+                    if id(inp) not in done and id(inp) in allowed:
                         stack.append((inp, False))
     return order
 
