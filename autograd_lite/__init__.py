@@ -32,6 +32,7 @@ from .errors import (
     RenderError,
     ShapeError,
     WeightsError,
+    WeightsWriteError,
 )
 from .functions import (  # noqa: A004 - sum/max/pow shadow builtins inside ag, as in NumPy
     add,

@@ -70,5 +70,9 @@ class WeightsError(AutogradLiteError, ValueError):
     """A weights file that does not match the model: missing or extra keys, shapes, dtypes."""
 
 
+class WeightsWriteError(WeightsError, OSError):
+    """A weights file that cannot be written: no permission, a full disk, a folder in the way."""
+
+
 class ExpressionError(AutogradLiteError, ValueError):
     """A command-line expression that is not allowed or cannot be parsed."""

@@ -5,11 +5,9 @@ Every function takes Tensors, NumPy arrays or Python numbers; arrays and numbers
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from .errors import InvalidArgumentError
+from . import checks
 from .ops import (
     Add,
     Affine,
@@ -65,7 +63,7 @@ def sum(x, axis=None, keepdims=False): return apply(Sum, x, axis=axis, keepdims=
 def mean(x, axis=None, keepdims=False): return apply(Mean, x, axis=axis, keepdims=keepdims)  # noqa: E704
 def max(x, axis=None, keepdims=False): return apply(Max, x, axis=axis, keepdims=keepdims)  # noqa: E704,A001
 def transpose(x, axes=None): return apply(Transpose, x, axes=axes)  # noqa: E704
-def broadcast_to(x, shape): return apply(BroadcastTo, x, shape=tuple(shape))  # noqa: E704
+def broadcast_to(x, shape): return apply(BroadcastTo, x, shape=checks.shape("broadcast_to", "shape", shape))  # noqa: E501,E704
 def getitem(x, index): return apply(GetItem, x, index=index)  # noqa: E704
 def softmax(x, axis=-1): return apply(Softmax, x, axis=axis)  # noqa: E704
 def softmax_with_loss(logits, labels): return apply(SoftmaxWithLoss, logits, labels)  # noqa: E704
@@ -75,26 +73,21 @@ def mean_squared_error(y, t): return apply(MeanSquaredError, y, t)  # noqa: E704
 
 def reshape(x, shape):
     """``x`` with a new shape (a tuple; one entry may be -1)."""
-    return apply(Reshape, x, shape=tuple(shape) if not isinstance(shape, int) else (shape,))
+    return apply(Reshape, x, shape=checks.shape("reshape", "shape", shape, allow_minus_one=True))
 
 
 def dropout(x, ratio=0.5, train=True, rng=None):
     """Inverted dropout: in training, zero each unit with probability ``ratio`` and scale the
     rest by 1 / (1 - ratio); at test time (``train=False``) return ``x`` unchanged.
 
-    ``rng`` is a ``numpy.random.Generator`` (a fresh one when None); the mask is a constant input
-    of the ``Dropout`` node, so the op itself stays deterministic and checkable.
+    ``rng`` is None (a fresh generator), an int seed or a ``numpy.random.Generator``; the mask is
+    a constant input of the ``Dropout`` node, so the op itself stays deterministic and checkable.
     """
-    if isinstance(ratio, bool) or not isinstance(ratio, numbers.Real) or not 0.0 <= ratio < 1.0:
-        raise InvalidArgumentError(f"dropout: ratio must be a number in [0, 1), got {ratio!r}")
+    ratio = checks.ratio("dropout", "ratio", ratio)
+    train = checks.boolean("dropout", "train", train)
+    rng = checks.rng("dropout", rng)
     if not train or ratio == 0.0:
         return x if isinstance(x, Tensor) else Tensor(x, requires_grad=False)
-    if rng is None:
-        rng = np.random.default_rng()
-    elif not isinstance(rng, np.random.Generator):
-        raise InvalidArgumentError(
-            f"dropout: rng must be a numpy.random.Generator, got {type(rng).__name__}"
-        )
     data = x.data if isinstance(x, Tensor) else np.asarray(x)
     keep = rng.random(data.shape) >= ratio
     mask = keep.astype(data.dtype if data.dtype.kind == "f" else np.float64) / (1.0 - ratio)

@@ -259,6 +259,8 @@ def _target(path, who: str):
         raise InvalidArgumentError(
             f"{who}: path must be a str or a path, got {type(path).__name__}"
         ) from None
+    if "\0" in str(target):
+        raise RenderError(f"{who}: path {str(target)!r} is not a valid file name")
     fmt = FORMATS.get(target.suffix.lower())
     if fmt is None:
         raise RenderError(

@@ -13,15 +13,14 @@ Everything is checked before the first step, so bad input raises and changes not
 from __future__ import annotations
 
 import math
-import numbers
 import sys
 import time
 import warnings
 
 import numpy as np
 
+from . import checks
 from .data.batching import batches
-from .data.preprocess import as_generator
 from .errors import AutogradLiteError, DTypeError, InvalidArgumentError, ShapeError
 from .extras import require
 from .functions import mean_squared_error, sigmoid_with_loss, softmax_with_loss
@@ -86,14 +85,15 @@ def fit(
     params = _check_model(model, optimizer)
     x, t = _check_pair(train, "train")
     test_pair = None if test is None else _check_pair(test, "test", like=(x, t))
-    epochs = _positive_int(epochs, "epochs")
-    batch_size = _positive_int(batch_size, "batch_size")
-    rng = np.random.default_rng() if rng is None else as_generator(rng, "fit: rng")
-    for name, value in (("shuffle", shuffle), ("verbose", verbose)):
-        if not isinstance(value, (bool, np.bool_)):
-            raise InvalidArgumentError(f"fit: {name} must be True or False, got {value!r}")
-    if progress not in (None, True, False):
-        raise InvalidArgumentError(f"fit: progress must be None, True or False, got {progress!r}")
+    epochs = checks.positive_int("fit", "epochs", epochs)
+    batch_size = checks.positive_int("fit", "batch_size", batch_size)
+    rng = checks.rng("fit", rng)
+    shuffle = checks.boolean("fit", "shuffle", shuffle)
+    verbose = checks.boolean("fit", "verbose", verbose)
+    if progress is not None and not isinstance(progress, (bool, np.bool_)):
+        raise InvalidArgumentError(
+            f"fit: progress must be None, True or False, got {checks.describe(progress)}"
+        )
     was_training = getattr(model, "training", None)
     try:
         _probe(model, loss_fn, loss_name, x, t, "train")
@@ -304,12 +304,6 @@ def _check_pair(pair, name: str, like=None):
     return x, t
 
 
-def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise InvalidArgumentError(f"fit: {name} must be an int >= 1, got {value!r}")
-    return int(value)
-
-
 def _probe(model, loss_fn, loss_name, x, t, name) -> None:
     """Run the model and the loss on two examples (eval mode, no graph) to check the shapes."""
     _set_mode(model, train=False)
@@ -329,13 +323,20 @@ def _probe(model, loss_fn, loss_name, x, t, name) -> None:
             )
         _check_label_range(y, t, loss_name, name)
         try:
-            loss_fn(y, _fit_labels(tb, y, loss_name))
+            value = loss_fn(y, _fit_labels(tb, y, loss_name))
         except (AutogradLiteError, ValueError, TypeError) as e:
             cls = type(e) if isinstance(e, AutogradLiteError) else ShapeError
             raise cls(
                 f"fit: {name} t (shape {t.shape}) does not fit the model's output (shape "
                 f"(N, {', '.join(map(str, y.shape[1:]))})): {e}"
             ) from e
+        if not isinstance(value, Tensor) or value.data.size != 1:
+            got = f"a Tensor of shape {value.shape}" if isinstance(value, Tensor) else (
+                type(value).__name__)
+            raise InvalidArgumentError(
+                f"fit: loss must return a single-element Tensor computed from the model's "
+                f"output (with ag.* functions and Tensor operators), got {got}"
+            )
 
 
 def _check_label_range(y, t, loss_name, name) -> None:

@@ -219,7 +219,8 @@ def test_image_shaped_input_is_flattened_like_the_books_affine():
     ({"weight_decay_lambda": -1}, "weight_decay_lambda"),
     ({"hidden_size_list": 5}, "hidden_size_list"),
     ({"dropout_ration": 1.0}, "dropout_ration"),
-    ({"rng": 3}, "rng must be None .*or a numpy.random.Generator"),
+    ({"rng": "3"}, "rng must be None, an int seed >= 0 or a numpy.random.Generator"),
+    ({"rng": -3}, "rng must be None, an int seed >= 0 or a numpy.random.Generator, got -3"),
 ])  # fmt: skip
 def test_bad_constructor_arguments(kwargs, match):
     args = {"input_size": 4, "hidden_size_list": [3], "output_size": 2, **kwargs}

@@ -90,6 +90,6 @@ def test_batches_errors_come_at_the_call_and_change_nothing():
     with pytest.raises(ag.InvalidArgumentError, match="batch_size"):
         ag.data.batches(x, np.arange(10), 0)
     with pytest.raises(ag.InvalidArgumentError, match="rng"):
-        ag.data.batches(x, np.arange(10), 2, rng=3)
+        ag.data.batches(x, np.arange(10), 2, rng=3.5)
     np.testing.assert_array_equal(x, x0)
     np.testing.assert_array_equal(t, t0)

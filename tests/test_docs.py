@@ -496,7 +496,7 @@ def _core_error_cases():
         ("mean empty", lambda: T(ones(0)).mean()),
         ("max empty", lambda: T(ones(0)).max()),
         ("dropout ratio", lambda: ag.dropout(T(ones(3)), ratio=1.0)),
-        ("dropout rng", lambda: ag.dropout(T(ones(3)), ratio=0.5, rng=42)),
+        ("dropout rng", lambda: ag.dropout(T(ones(3)), ratio=0.5, rng="42")),
         ("scope name", scope),
         ("labels length", lambda: ag.softmax_with_loss(T(ones((4, 3))), np.array([0, 1, 2]))),
         ("logits 3-D", lambda: ag.softmax_with_loss(T(ones((4, 3, 2))), np.array([0, 1, 2, 1]))),

@@ -22,8 +22,10 @@ def _lib(name):
         return {
             "exp": ag.exp, "tanh": ag.tanh, "sigmoid": ag.sigmoid, "relu": ag.relu,
             "log1p_sq": lambda a: ag.log(a * a + 1.0), "sqrt1p_sq": lambda a: np.sqrt(a * a + 1.0),
-            "softmax": lambda a: ag.softmax(a, axis=-1), "sum0": lambda a: a.sum(axis=0, keepdims=True),
-            "mean1": lambda a: a.mean(axis=-1, keepdims=True), "max1": lambda a: a.max(axis=-1, keepdims=True),
+            "softmax": lambda a: ag.softmax(a, axis=-1),
+            "sum0": lambda a: a.sum(axis=0, keepdims=True),
+            "mean1": lambda a: a.mean(axis=-1, keepdims=True),
+            "max1": lambda a: a.max(axis=-1, keepdims=True),
             "matmul": lambda a, b: a @ b.T, "mul": lambda a, b: a * b, "add": lambda a, b: a + b,
             "div": lambda a, b: a / (b * b + 1.0), "pow3": lambda a: a**3,
             "getitem": lambda a: a[::-1] * 1.0, "logaddexp": lambda a, b: np.logaddexp(a, b),

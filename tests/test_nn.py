@@ -154,7 +154,7 @@ def test_bad_initialiser(init):
 
 
 def test_bad_constructor_arguments():
-    with pytest.raises(InvalidArgumentError, match="rng must be a numpy.random.Generator"):
+    with pytest.raises(InvalidArgumentError, match="rng must be None, an int seed >= 0 or a numpy"):
         nn.Affine(3, 2, rng=np.random.RandomState(0))
     with pytest.raises(InvalidArgumentError, match="in_features"):
         nn.Affine(0, 2)

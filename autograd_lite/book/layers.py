@@ -14,7 +14,7 @@ import numbers
 import numpy as np
 
 from .. import engine
-from ..errors import BackwardError, InvalidArgumentError
+from ..errors import BackwardError, DTypeError, InvalidArgumentError
 from ..modes import enable_grad
 from ..nn.functional import batch_norm
 from ..ops import Add, Mul, Softmax
@@ -33,10 +33,18 @@ __all__ = [
 ]
 
 
-def _leaf(value) -> Tensor:
+def _leaf(value, layer) -> Tensor:
     """A leaf that needs a gradient, sharing ``value``'s memory when it is a float array."""
-    array = value if isinstance(value, np.ndarray) and value.dtype.kind == "f" else (
-        np.asarray(value, dtype=np.float64))
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        return Tensor._wrap(value, True)
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        what = f"dtype {value.dtype}" if isinstance(value, np.ndarray) else type(value).__name__
+        raise DTypeError(
+            f"{type(layer).__name__}.forward: expected numbers (a number or a numeric array), "
+            f"got {what}"
+        ) from None
     return Tensor._wrap(array, True)
 
 
@@ -75,7 +83,7 @@ class MulLayer(_EngineLayer):
 
     def forward(self, x, y):
         self.x, self.y = x, y
-        self._leaves = (_leaf(x), _leaf(y))
+        self._leaves = (_leaf(x, self), _leaf(y, self))
         return _plain(self._record(Mul, *self._leaves), x)
 
     def backward(self, dout):
@@ -88,7 +96,7 @@ class AddLayer(_EngineLayer):
 
     def forward(self, x, y):
         self.x, self.y = x, y
-        self._leaves = (_leaf(x), _leaf(y))
+        self._leaves = (_leaf(x, self), _leaf(y, self))
         return _plain(self._record(Add, *self._leaves), x)
 
     def backward(self, dout):
@@ -100,7 +108,7 @@ class Relu(_EngineLayer):
     """out = max(x, 0);  backward(dout) -> dout * (x > 0). ``mask`` is ``x <= 0``."""
 
     def forward(self, x):
-        self._leaves = (_leaf(x),)
+        self._leaves = (_leaf(x, self),)
         out = self._record(ReLUOp, *self._leaves)
         self.mask = self._leaves[0].data <= 0
         return out
@@ -113,7 +121,7 @@ class Sigmoid(_EngineLayer):
     """out = 1 / (1 + e^-x);  backward(dout) -> dout * out * (1 - out)."""
 
     def forward(self, x):
-        self._leaves = (_leaf(x),)
+        self._leaves = (_leaf(x, self),)
         self.out = self._record(SigmoidOp, *self._leaves)
         return self.out
 
@@ -141,7 +149,7 @@ class Affine(_EngineLayer):
         if x.ndim > 2:
             x = x.reshape(x.shape[0], -1)
         self.x = x
-        self._leaves = (_leaf(x), _leaf(self.W), _leaf(self.b))
+        self._leaves = (_leaf(x, self), _leaf(self.W, self), _leaf(self.b, self))
         return self._record(AffineOp, *self._leaves)
 
     def backward(self, dout):
@@ -170,7 +178,7 @@ class SoftmaxWithLoss(_EngineLayer):
 
     def forward(self, x, t):
         self.t = t
-        self._leaves = (_leaf(x),)
+        self._leaves = (_leaf(x, self),)
         self._x = self._leaves[0].data
         self._record(SoftmaxWithLossOp, self._leaves[0], np.asarray(t))
         self.loss = float(cross_entropy_error(self.y, t))
@@ -196,7 +204,7 @@ class Dropout(_EngineLayer):
         self.mask = None
 
     def forward(self, x, train_flg=True):
-        self._leaves = (_leaf(x),)
+        self._leaves = (_leaf(x, self),)
         x = self._leaves[0].data
         if train_flg:
             self.mask = randomness.rand(self.rng, x.shape) > self.dropout_ratio
@@ -236,7 +244,7 @@ class BatchNormalization(_EngineLayer):
         if self.running_mean is None:
             self.running_mean = np.zeros(x.shape[1])
             self.running_var = np.zeros(x.shape[1])
-        self._leaves = (_leaf(x), _leaf(self.gamma), _leaf(self.beta))
+        self._leaves = (_leaf(x, self), _leaf(self.gamma, self), _leaf(self.beta, self))
         with enable_grad():
             out = batch_norm(*self._leaves, self.running_mean, self.running_var, train_flg,
                              self.momentum, self.eps, owner="BatchNormalization")

@@ -215,6 +215,6 @@ class BookNetwork:
         """
         loaded = load_arrays(file_name)
         targets = self._state_arrays()
-        check_arrays(targets, loaded, f"weights file {str(file_name)!r}")
+        ready = check_arrays(targets, loaded, f"weights file {str(file_name)!r}")
         for key, target in targets.items():
-            np.copyto(target, loaded[key])
+            np.copyto(target, ready[key])

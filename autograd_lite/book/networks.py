@@ -15,6 +15,7 @@ import numbers
 
 import numpy as np
 
+from .. import checks
 from ..errors import InvalidArgumentError
 from ..nn.functional import batch_norm
 from ..nn.init import weight_std
@@ -91,10 +92,10 @@ class MultiLayerNet(BookNetwork):
             raise InvalidArgumentError(
                 f"{owner}: hidden_size_list must be a list of ints, got {hidden_size_list!r}"
             ) from None
-        key = activation.lower() if isinstance(activation, str) else activation
+        key = activation.lower() if isinstance(activation, str) else None
         if key not in _ACTIVATIONS:
             raise InvalidArgumentError(
-                f"{owner}: unknown activation {activation!r}; use one of "
+                f"{owner}: unknown activation {checks.describe(activation)}; use one of "
                 f"{', '.join(_ACTIVATIONS)}"
             )
         lam = weight_decay_lambda
@@ -146,9 +147,10 @@ class MultiLayerNetExtend(MultiLayerNet):
             raise InvalidArgumentError(
                 f"MultiLayerNetExtend: dropout_ration must be in [0, 1), got {ratio!r}"
             )
-        self.use_dropout = bool(use_dropout)
+        self.use_dropout = checks.boolean("MultiLayerNetExtend", "use_dropout", use_dropout)
         self.dropout_ration = float(ratio)
-        self.use_batchnorm = bool(use_batchnorm)
+        self.use_batchnorm = checks.boolean("MultiLayerNetExtend", "use_batchnorm",
+                                            use_batchnorm)
         super().__init__(input_size, hidden_size_list, output_size, activation,
                          weight_init_std, weight_decay_lambda, rng, dtype)
 

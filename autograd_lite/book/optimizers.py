@@ -12,7 +12,7 @@ import numbers
 
 import numpy as np
 
-from ..errors import InvalidArgumentError, ShapeError
+from ..errors import DTypeError, InvalidArgumentError, ShapeError
 from ..optim.rules import AdaGradRule, AdamRule, MomentumRule, NesterovRule, RMSpropRule, SGDRule
 
 __all__ = ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam"]
@@ -34,11 +34,25 @@ class BookOptimizer:
                 f"{type(params).__name__} and {type(grads).__name__}"
             )
         for key, p in params.items():
+            number = isinstance(p, numbers.Real) and not isinstance(p, (bool, np.bool_))
+            if not (number or (isinstance(p, np.ndarray) and p.dtype.kind == "f")):
+                what = f"dtype {p.dtype}" if isinstance(p, np.ndarray) else type(p).__name__
+                raise DTypeError(
+                    f"{name}.update: params[{key!r}] must be a floating-point array or a number, "
+                    f"got {what}; nothing was updated"
+                )
             g = grads.get(key)
             if g is None:
                 raise InvalidArgumentError(f"{name}.update: grads has no entry for {key!r}")
             same = (g.shape == p.shape if type(p) is np.ndarray and type(g) is np.ndarray
                     else np.shape(g) == np.shape(p))
+            kind = np.asarray(g).dtype.kind if isinstance(g, (np.ndarray, numbers.Number)) else ""
+            if kind not in ("f", "i", "u"):
+                what = f"dtype {g.dtype}" if isinstance(g, np.ndarray) else type(g).__name__
+                raise DTypeError(
+                    f"{name}.update: grads[{key!r}] must be a numeric array, got {what}; "
+                    "nothing was updated"
+                )
             if not same:
                 raise ShapeError(
                     f"{name}.update: grads[{key!r}] has shape {np.shape(g)}, but "

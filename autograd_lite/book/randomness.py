@@ -18,19 +18,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import InvalidArgumentError
+from .. import checks
 
 __all__ = ["check_rng", "randn", "rand", "choice", "permutation", "get_state", "set_state"]
 
 
 def check_rng(rng, owner: str) -> np.random.Generator | None:
-    """``rng`` as given: None (NumPy's global state, as the book) or a Generator."""
-    if rng is None or isinstance(rng, np.random.Generator):
-        return rng
-    raise InvalidArgumentError(
-        f"{owner}: rng must be None (NumPy's global random state, as the book) or a "
-        f"numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}"
-    )
+    """None stays None (NumPy's global state, as the book); anything else follows the library's
+    one policy (an int seed or a Generator, ``checks.rng``)."""
+    return None if rng is None else checks.rng(owner, rng)
 
 
 def randn(rng: np.random.Generator | None, shape: tuple) -> np.ndarray:

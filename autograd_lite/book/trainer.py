@@ -9,6 +9,7 @@ import numbers
 
 import numpy as np
 
+from .. import checks
 from ..errors import InvalidArgumentError, ShapeError
 from . import randomness
 from .optimizers import SGD, AdaGrad, Adam, BookOptimizer, Momentum, Nesterov, RMSprop
@@ -41,6 +42,12 @@ class Trainer:
     def __init__(self, network, x_train, t_train, x_test, t_test, epochs=20,
                  mini_batch_size=100, optimizer="SGD", optimizer_param=None,
                  evaluate_sample_num_per_epoch=None, verbose=True, rng=None):
+        if not callable(getattr(network, "gradient", None)) or not isinstance(
+                getattr(network, "params", None), dict):
+            raise InvalidArgumentError(
+                f"Trainer: network must be a book network (with params and gradient(x, t)), "
+                f"got {type(network).__name__}"
+            )
         self.network = network
         self.verbose = verbose
         self.x_train, self.t_train = np.asarray(x_train), np.asarray(t_train)
@@ -57,19 +64,26 @@ class Trainer:
                 raise InvalidArgumentError(f"Trainer: {name} must be a positive int, got {value!r}")
         self.epochs = int(epochs)
         self.batch_size = int(mini_batch_size)
+        if evaluate_sample_num_per_epoch is not None:
+            checks.positive_int("Trainer", "evaluate_sample_num_per_epoch",
+                                evaluate_sample_num_per_epoch)
         self.evaluate_sample_num_per_epoch = evaluate_sample_num_per_epoch
         self.rng = randomness.check_rng(rng, "Trainer")
         if isinstance(optimizer, BookOptimizer):
             self.optimizer = optimizer
         else:
-            key = optimizer.lower() if isinstance(optimizer, str) else optimizer
+            key = optimizer.lower() if isinstance(optimizer, str) else None
             if key not in OPTIMIZERS:
                 raise InvalidArgumentError(
                     f"Trainer: unknown optimizer {optimizer!r}; use one of "
                     "'SGD', 'Momentum', 'Nesterov', 'AdaGrad', 'RMSprop', 'Adam'"
                 )
-            param = {"lr": 0.01} if optimizer_param is None else dict(optimizer_param)
-            self.optimizer = OPTIMIZERS[key](**param)
+            param = {"lr": 0.01} if optimizer_param is None else dict(
+                checks.mapping("Trainer", "optimizer_param", optimizer_param))
+            try:
+                self.optimizer = OPTIMIZERS[key](**param)
+            except TypeError as e:
+                raise InvalidArgumentError(f"Trainer: optimizer_param {param!r}: {e}") from None
         self.train_size = self.x_train.shape[0]
         self.iter_per_epoch = max(self.train_size / self.batch_size, 1)
         self.max_iter = int(self.epochs * self.iter_per_epoch)

@@ -33,6 +33,7 @@ from .grammar import (
     BINARY,
     FUNCTIONS,
     MAX_DEPTH,
+    MAX_INT,
     MAX_LENGTH,
     METHODS,
     PROPERTIES,
@@ -42,7 +43,15 @@ from .grammar import (
     numbers_as_float,
     numeric_array,
     op_symbol,
+    suggest,
 )
+from .limits import Budget
+
+SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**",
+           ast.MatMult: "@"}
+
+#: Module names a NumPy or PyTorch user may reach for; their functions are the ones above.
+MODULE_NAMES = ("np", "numpy", "ag", "autograd_lite", "torch", "math", "F")
 
 
 class Expression:
@@ -136,8 +145,9 @@ class Expression:
                 raise self.error(f"the function {node.id!r} must be called: {node.id}(...)", node)
             if node.id not in self.names:
                 given = ", ".join(self.names) if self.names else "none"
+                hint = suggest(node.id, self.names)
                 raise self.error(
-                    f"the name {node.id!r} is not an input; give it with --input "
+                    f"the name {node.id!r} is not an input{hint}; give it with --input "
                     f"{node.id}=SHAPE (inputs given: {given})",
                     node,
                 )
@@ -172,6 +182,12 @@ class Expression:
             if isinstance(value, (str, bytes)):
                 raise self.error("strings are not allowed; use numbers and input names", node)
             raise self.error(f"{describe(node)} is not allowed here; use a number", node)
+        if isinstance(value, int) and abs(value) > MAX_INT:
+            raise self.error(
+                f"the integer {str(value)[:12]}... has {len(str(abs(value)))} digits; numbers "
+                "must be below 10**18 (write larger ones as floats: 1e300)",
+                node,
+            )
 
     def _check_literal(self, node: ast.AST, depth: int, numbers_only: bool = False) -> None:
         """An argument value: a number, True/False/None, or a tuple/list of numbers."""
@@ -205,8 +221,10 @@ class Expression:
                 raise self.error(f".{node.attr} is a property; write x.{node.attr}", span=span)
         else:
             allowed = ", ".join("." + a for a in PROPERTIES + METHODS)
+            hint = suggest(node.attr, PROPERTIES + METHODS, prefix=".")
             raise self.error(
-                f"the attribute .{node.attr} is not allowed (allowed: {allowed})", span=span
+                f"the attribute .{node.attr} is not allowed{hint} (allowed: {allowed})",
+                span=span,
             )
 
     def _operator_span(self, node: ast.BinOp):
@@ -235,11 +253,24 @@ class Expression:
         func = node.func
         if isinstance(func, ast.Name):
             if func.id not in FUNCTIONS:
+                hint = suggest(func.id, FUNCTIONS)
                 raise self.error(
-                    f"the function {func.id!r} is not allowed (allowed: "
+                    f"the function {func.id!r} is not allowed{hint} (allowed: "
                     f"{', '.join(sorted(FUNCTIONS))})",
                     func,
                 )
+        elif (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+              and func.value.id in MODULE_NAMES and func.value.id not in self.names):
+            name = func.attr
+            if name in FUNCTIONS or name in METHODS:
+                way = f"write {name}(x)" + (f" or x.{name}()" if name in METHODS else "")
+            else:
+                way = f"use one of the functions: {', '.join(sorted(FUNCTIONS))}"
+            raise self.error(
+                f"{func.value.id}.{name}: modules are not available in an expression; the "
+                f"functions are called by their own names: {way}",
+                func,
+            )
         elif isinstance(func, ast.Attribute):
             self._check_attribute(func, depth, called=True)
         else:
@@ -282,6 +313,7 @@ class Expression:
         missing = [n for n in self.names if n not in env]
         if missing:
             raise ExpressionError(f"expression: no value for the input(s) {', '.join(missing)}")
+        self.budget = Budget()
         return self._eval(self.tree.body, env)
 
     def _eval(self, node: ast.AST, env: dict):
@@ -296,9 +328,20 @@ class Expression:
             return self._run(node, numeric_array, values)
         if isinstance(node, ast.BinOp):
             left, right = self._eval(node.left, env), self._eval(node.right, env)
+            for side in (left, right):
+                if isinstance(side, (tuple, list)):
+                    raise self.error(
+                        "a tuple or list cannot be used with an operator; operators take "
+                        "numbers and tensors (write a shape out in full: (3, 3))",
+                        node,
+                    )
+            symbol = SYMBOLS[type(node.op)]
+            self.budget.before(symbol, (left, right), {}, lambda m: self.error(m, node))
             return self._run(node, BINARY[type(node.op)], *numbers_as_float(left, right))
         if isinstance(node, ast.UnaryOp):
             operand = self._eval(node.operand, env)
+            if isinstance(operand, int) and not isinstance(operand, bool):
+                return UNARY[type(node.op)](operand)  # -1 stays an int: axis=-1, reshape(-1)
             return self._run(node, UNARY[type(node.op)], *numbers_as_float(operand))
         if isinstance(node, ast.Attribute):
             value = self._tensor_receiver(node, self._eval(node.value, env))
@@ -334,6 +377,7 @@ class Expression:
             inspect.signature(func).bind(*args, **kwargs)
         except TypeError as e:
             raise self.error(f"{where}(): {e}", node) from None
+        self.budget.before(where, args, kwargs, lambda m: self.error(m, node))
         return self._run(node, lambda: func(*args, **kwargs))
 
     def _tensor_receiver(self, node: ast.AST, value):
@@ -346,10 +390,16 @@ class Expression:
         """Call ``thunk(*args)``; an error the user's values caused points at ``node``."""
         try:
             with np.errstate(all="ignore"):
-                return thunk(*args)
+                result = thunk(*args)
+            self.budget.after(result)
+            self.budget.check_total(lambda m: self.error(m, node))
+            return result
         except ExpressionError:
             raise
         except AutogradLiteError as e:
             raise self.error(str(e), node) from e
+        except MemoryError:
+            raise self.error("this needs more memory than the machine has; use smaller "
+                             "inputs", node) from None
         except (TypeError, ValueError, IndexError, ZeroDivisionError, OverflowError) as e:
             raise self.error(f"{type(e).__name__}: {e}", node) from e

@@ -4,6 +4,7 @@ named in messages. :mod:`.expr` checks and walks the tree with these tables."""
 from __future__ import annotations
 
 import ast
+import difflib
 import numbers
 
 import numpy as np
@@ -24,6 +25,7 @@ METHODS = ("sum", "mean", "max", "reshape", "transpose", "exp", "log", "relu", "
 PROPERTIES = ("T",)
 MAX_LENGTH = 5000
 MAX_DEPTH = 200
+MAX_INT = 10**18  # larger integer literals are refused (a 309-digit one overflows a float)
 
 BINARY = {
     ast.Add: lambda a, b: a + b,
@@ -56,6 +58,11 @@ def describe(node: ast.AST) -> str:
         return f"the operator {type(node.op).__name__}"
     return DESCRIPTIONS.get(type(node), f"a {type(node).__name__} expression")
 
+
+def suggest(word: str, options, prefix: str = "") -> str:
+    """``"; did you mean sigmoid?"`` for a near miss among ``options``, else ``""``."""
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f"; did you mean {prefix}{close[0]}?" if close else ""
 
 
 def numeric_array(values) -> np.ndarray:

@@ -8,11 +8,11 @@ import sys
 
 import numpy as np
 
-from ..errors import ExpressionError, InvalidArgumentError
+from ..errors import AutogradLiteError, ExpressionError, InvalidArgumentError
 from ..tensor import Tensor
+from . import limits
 from .expr import FUNCTIONS, Expression
-
-MAX_ELEMENTS = 1_000_000
+from .limits import MAX_ELEMENTS
 
 
 def _split(option: str, spec: str, example: str) -> tuple[str, str]:
@@ -41,7 +41,7 @@ def parse_input(spec: str) -> tuple[str, tuple[int, ...]]:
     if text:
         for part in text.split(","):
             part = part.strip()
-            if not part.isdigit() or int(part) < 1:
+            if not (part.isascii() and part.isdigit()) or int(part) < 1:
                 raise InvalidArgumentError(
                     f"--input {spec!r}: every dimension must be a positive integer, got "
                     f"{part!r} (write the shape as x=2,3)"
@@ -107,6 +107,10 @@ def make_inputs(entries: dict, seed: int, uniform=None) -> dict[str, Tensor]:
 def build(expression: str, input_specs, seed: int, uniform=None):
     """Parse and evaluate the expression; returns (Expression, inputs dict, result Tensor)."""
     entries = parse_inputs(input_specs)
+    limits.check_inputs({
+        name: (entry.size if isinstance(entry, np.ndarray) else limits.size_of(entry))
+        for name, entry in entries.items()
+    })
     expr = Expression(expression, entries)
     inputs = make_inputs(entries, seed, uniform)
     result = expr.evaluate(inputs)
@@ -143,6 +147,9 @@ def run_graph(args, out=None) -> int:
     status = 0
     if args.check:
         from ..gradcheck import check_graph
+        from ..gradcheck.local import AUTO_FULL_LIMIT
+
+        limits.check_graph_work(result, AUTO_FULL_LIMIT)
 
         report = check_graph(result, seed=args.seed)
         options["check"] = report
@@ -165,12 +172,28 @@ def run_check(args, out=None) -> int:
     out = sys.stdout if out is None else out
     expr, inputs, _ = build(args.expression, args.inputs, args.seed, args.uniform)
     names = list(inputs)
+    n = sum(t.data.size for t in inputs.values())
+    if args.mode == "full":
+        limits.check_work(2 * n + 2, expr.budget, n, f"a full check of {n:,} input elements",
+                          "use --mode fast (random directions) or smaller inputs")
+    else:
+        limits.check_work(2 * 3 * len(inputs) + 2, expr.budget, n, "a fast check",
+                          "use smaller inputs")
 
     def f(*tensors):
         return expr.evaluate(dict(zip(names, tensors)))
 
-    report = gradcheck(f, list(inputs.values()), eps=args.eps, atol=args.atol, rtol=args.rtol,
-                       mode=args.mode, seed=args.seed)
+    try:
+        report = gradcheck(f, list(inputs.values()), eps=args.eps, atol=args.atol,
+                           rtol=args.rtol, mode=args.mode, seed=args.seed)
+    except AutogradLiteError as e:
+        if "NaN or inf" in str(e) and args.uniform is None:
+            raise type(e)(
+                f"{e}. The inputs are drawn from a standard normal, so half of them are "
+                "negative: log, ** with a fractional power and / are not finite there. Draw "
+                "positive inputs with --uniform 0.5 2 (or give them with --value)"
+            ) from None
+        raise
     print(f"gradient check of {args.expression}", file=out)
     print(report, file=out)
     return 0 if report.ok else 1

@@ -8,6 +8,8 @@ traceback. Anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import argparse
+import difflib
+import re
 import sys
 
 from ..errors import AutogradLiteError
@@ -55,6 +57,12 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message):
         hint = f"; see '{self.prog} --help'"
+        choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if choice:
+            options = re.findall(r"'([^']*)'", choice.group(2))
+            close = difflib.get_close_matches(choice.group(1), options, n=1, cutoff=0.6)
+            if close:
+                hint = f"; did you mean {close[0]}?" + hint
         raise _UsageError(f"{message}{hint}")
 
 
@@ -148,7 +156,7 @@ def _add_expression_arguments(parser) -> None:
     parser.add_argument("-v", "--value", action=_Tagged, dest="inputs", default=[],
                         metavar="NAME=NUMBERS",
                         help="an input with given values: apple=100 (a scalar) or x=1,2,3")
-    parser.add_argument("--seed", type=int, default=0,
+    parser.add_argument("--seed", type=_seed, default=0,
                         help="seed of the random input values (default 0)")
     parser.add_argument("--uniform", nargs=2, type=_float, metavar=("LOW", "HIGH"), default=None,
                         help="draw the inputs uniformly from [LOW, HIGH) instead of a standard "
@@ -163,6 +171,16 @@ class _Tagged(argparse.Action):
         option = "--value" if option_string in ("-v", "--value") else "--input"
         items.append((option, values))
         setattr(namespace, self.dest, items)
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer seed >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer seed >= 0, got {text!r}")
+    return value
 
 
 def _positive_float(text: str) -> float:

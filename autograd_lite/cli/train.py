@@ -44,6 +44,8 @@ ACTIVATIONS = ("relu", "sigmoid", "tanh", "leaky_relu")
 OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
 #: learning rates used when --lr is not given (measured on the digits, see docs/cli.md)
 DEFAULT_LR = {"sgd": 0.05, "momentum": 0.01, "adagrad": 0.01, "rmsprop": 0.001, "adam": 0.001}
+#: the most weights (and values of one layer's batch) ``train`` accepts: ~160 MB of float64
+MAX_WEIGHTS = 20_000_000
 DEFAULTS = {"hidden": [256], "epochs": 30, "batch_size": 32, "optimizer": "adam"}
 SCALE_FLOOR = 0.1        # added to each feature's std, so near-constant pixels are not blown up
 FILES = {
@@ -75,6 +77,7 @@ examples:
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
+    from .main import _seed
     parser.description = (
         "Train a network with a progress bar and a per-epoch table, then write the learning "
         "curves, the graph of one batch's loss with its gradients, the per-parameter gradient "
@@ -107,7 +110,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
                         help="dropout ratio after each hidden activation (default 0: none)")
     parser.add_argument("--limit", type=_positive_int, default=None, metavar="N",
                         help="train on the first N training examples only (quick tries)")
-    parser.add_argument("--seed", type=int, default=0,
+    parser.add_argument("--seed", type=_seed, default=0,
                         help="seed of the weights, the shuffling and the split (default 0)")
     parser.add_argument("--out", default="out", metavar="DIR",
                         help="folder for the pictures, the check and the weights (default out/)")
@@ -217,6 +220,19 @@ def run_train(args, out=None) -> int:
     x_train, x_test = (x_train - mean) / scale, (x_test - mean) / scale
     n_classes = int(max(t_train.max(), t_test.max())) + 1
     sizes = [x_train.shape[1], *args.hidden, n_classes]
+    weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    if weights > MAX_WEIGHTS:
+        raise InvalidArgumentError(
+            f"--hidden: a network of sizes {sizes} has {weights:,} weights; the command line "
+            f"trains at most {MAX_WEIGHTS:,} (use smaller hidden layers)"
+        )
+    batch = min(args.batch_size, len(x_train))
+    if batch * max(sizes) > MAX_WEIGHTS:
+        raise InvalidArgumentError(
+            f"--batch-size {args.batch_size}: a batch of {batch:,} examples through layers of up "
+            f"to {max(sizes):,} units holds {batch * max(sizes):,} values, more than "
+            f"{MAX_WEIGHTS:,}; use a smaller batch"
+        )
 
     rng = np.random.default_rng(args.seed)
     model = ag.nn.MLP(sizes, activation=args.activation, batchnorm=args.batchnorm,

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from ..errors import InvalidArgumentError, ShapeError
+from .. import checks
+from ..errors import ShapeError
 
 
 def batches(x, t, batch_size: int, shuffle: bool = True, rng=None):
@@ -25,22 +24,11 @@ def batches(x, t, batch_size: int, shuffle: bool = True, rng=None):
             f"batches: x has {x.shape[0]} examples (shape {x.shape}) but t has {t.shape[0]} "
             f"(shape {t.shape}); they need the same length along axis 0"
         )
-    if (
-        isinstance(batch_size, bool)
-        or not isinstance(batch_size, numbers.Integral)
-        or (batch_size < 1)
-    ):
-        raise InvalidArgumentError(f"batches: batch_size must be an int >= 1, got {batch_size!r}")
-    if not isinstance(shuffle, (bool, np.bool_)):
-        raise InvalidArgumentError(f"batches: shuffle must be True or False, got {shuffle!r}")
-    if rng is not None and not isinstance(rng, np.random.Generator):
-        raise InvalidArgumentError(
-            f"batches: rng must be a numpy.random.Generator or None, got {type(rng).__name__}"
-        )
-    order = None
-    if shuffle:
-        order = (rng if rng is not None else np.random.default_rng()).permutation(x.shape[0])
-    return _generate(x, t, int(batch_size), order)
+    batch_size = checks.positive_int("batches", "batch_size", batch_size)
+    shuffle = checks.boolean("batches", "shuffle", shuffle)
+    rng = checks.rng("batches", rng)
+    order = rng.permutation(x.shape[0]) if shuffle else None
+    return _generate(x, t, batch_size, order)
 
 
 def _generate(x, t, batch_size, order):

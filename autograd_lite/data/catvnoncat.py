@@ -36,6 +36,11 @@ def load_catvnoncat(path):
     not HDF5, lacks a dataset, or has inconsistent shapes, and ``DatasetError`` without h5py.
     """
     folder = Path(os.fspath(path))
+    if folder.is_file():
+        raise DatasetError(
+            f"load_catvnoncat: {str(folder)!r} is a file; pass the folder that holds "
+            f"{TRAIN_FILE} and {TEST_FILE}: load_catvnoncat({str(folder.parent)!r})"
+        )
     train_path, test_path = folder / TRAIN_FILE, folder / TEST_FILE
     missing = [p.name for p in (train_path, test_path) if not p.is_file()]
     if missing:
@@ -72,10 +77,16 @@ def _read(h5py, path: Path, keys) -> dict:
 
 
 def _checked(path: Path, x: np.ndarray, y: np.ndarray, part: str):
-    if x.ndim != 4 or x.shape[-1] != 3:
+    for name, array in ((f"{part}_set_x", x), (f"{part}_set_y", y)):
+        if array.dtype.kind not in "biuf":
+            raise DatasetError(
+                f"load_catvnoncat: {path.name} has {name} of dtype {array.dtype}; expected "
+                "numbers (uint8 pixels, integer labels)"
+            )
+    if x.ndim != 4 or x.shape[-1] != 3 or 0 in x.shape:
         raise DatasetError(
             f"load_catvnoncat: {path.name} has {part}_set_x of shape {x.shape}; expected "
-            "(m, height, width, 3) RGB images such as (209, 64, 64, 3)"
+            "(m, height, width, 3) RGB images such as (209, 64, 64, 3), at least one"
         )
     if y.ndim != 1 or y.shape[0] != x.shape[0]:
         raise DatasetError(

@@ -14,6 +14,7 @@ then one uint32 per dimension) followed by the unsigned bytes.
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import struct
 import zipfile
@@ -36,6 +37,7 @@ NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
 IMAGES_MAGIC = 0x00000803  # unsigned bytes, 3 dimensions
 LABELS_MAGIC = 0x00000801  # unsigned bytes, 1 dimension
 NUM_CLASSES = 10
+MAX_BYTES = 2**30  # an IDX file announcing more is refused before it is decompressed
 
 
 def load_mnist(path, normalize: bool = True, flatten: bool = True, one_hot_label: bool = False):
@@ -116,20 +118,35 @@ def _read_pair(images_path: Path, labels_path: Path):
 
 
 def _read_idx(path: Path, magic: int, ndim: int) -> np.ndarray:
-    """The array stored in one IDX file (gzipped when its name ends in .gz)."""
+    """The array stored in one IDX file (gzipped when its name ends in .gz).
+
+    The header is read first; the size it announces is checked against :data:`MAX_BYTES`, and
+    then at most that many bytes (plus one, to tell a file that is too long) are decompressed,
+    so a small ``.gz`` that expands to gigabytes is refused without expanding it.
+    """
     what = "images" if ndim == 3 else "labels"
+    header = 4 + 4 * ndim
     try:
-        if path.suffix == ".gz":
-            with gzip.open(path, "rb") as f:
-                raw = f.read()
-        else:
-            raw = path.read_bytes()
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rb") as f:
+            raw = f.read(header)
+            if len(raw) == header and struct.unpack(">I", raw[:4])[0] == magic:
+                dims = struct.unpack(f">{ndim}I", raw[4:header])
+                size = math.prod(dims)
+                if size > MAX_BYTES:
+                    raise DatasetError(
+                        f"load_mnist: {path.name} announces shape {dims} in its header, "
+                        f"{size:,} bytes, more than the {MAX_BYTES:,} bytes an IDX file may "
+                        "hold here — is it a corrupt file?"
+                    )
+                raw += f.read(size + 1)
+    except DatasetError:
+        raise
     except (OSError, EOFError, zlib.error) as e:
         raise DatasetError(
             f"load_mnist: cannot read {path.name} ({e}); expected "
             f"{'a gzip-compressed' if path.suffix == '.gz' else 'an'} IDX file of {what}"
         ) from None
-    header = 4 + 4 * ndim
     if len(raw) < header:
         raise DatasetError(
             f"load_mnist: {path.name} is truncated: {len(raw)} bytes, shorter than the "
@@ -142,12 +159,21 @@ def _read_idx(path: Path, magic: int, ndim: int) -> np.ndarray:
             f"(an IDX file of {what}) — is it the right file, or a corrupt one?"
         )
     dims = struct.unpack(f">{ndim}I", raw[4:header])
-    expected = header + int(np.prod(dims, dtype=np.int64))
+    expected = header + math.prod(dims)
     if len(raw) != expected:
-        problem = "truncated" if len(raw) < expected else "too long"
+        if len(raw) < expected:
+            problem, has = "truncated", f"the file has {len(raw)}"
+        else:
+            problem, has = "too long", "the file has more"
         raise DatasetError(
             f"load_mnist: {path.name} is {problem}: its header announces shape {dims}, so "
-            f"{expected} bytes are expected, but the file has {len(raw)}"
+            f"{expected} bytes are expected, but {has}"
+        )
+    if 0 in dims:
+        amount = f"0 {what}" if dims[0] == 0 else f"{what} of {dims[1:]} pixels, an empty shape"
+        raise DatasetError(
+            f"load_mnist: {path.name} holds {amount} (header shape {dims}); expected at least "
+            "one — is it the right file?"
         )
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(dims)
 
@@ -172,10 +198,10 @@ def _read_npz(path: Path):
     result = []
     for part in ("train", "test"):
         x, t = arrays[f"x_{part}"], arrays[f"y_{part}"]
-        if x.ndim != 3 or t.ndim != 1 or x.shape[0] != t.shape[0]:
+        if x.ndim != 3 or t.ndim != 1 or x.shape[0] != t.shape[0] or 0 in x.shape:
             raise DatasetError(
                 f"load_mnist: {path.name} has x_{part} of shape {x.shape} and y_{part} of shape "
-                f"{t.shape}; expected (N, rows, cols) images and (N,) labels of the same N"
+                f"{t.shape}; expected (N, rows, cols) images and (N,) labels of the same N >= 1"
             )
         result += [_as_uint8(x, f"{path.name}[x_{part}]"), _as_uint8(t, f"{path.name}[y_{part}]")]
         _check_labels(result[-1], f"{path.name}[y_{part}]")

@@ -6,6 +6,7 @@ import numbers
 
 import numpy as np
 
+from .. import checks
 from ..errors import InvalidArgumentError, ShapeError
 
 
@@ -19,6 +20,8 @@ def one_hot(t, num_classes: int | None = None, dtype=np.float32) -> np.ndarray:
         raise ShapeError(f"one_hot: t must be a 1-D array of class indices, got shape {t.shape}")
     if t.size and not np.issubdtype(t.dtype, np.integer):
         raise InvalidArgumentError(f"one_hot: t must hold integer class indices, got {t.dtype}")
+    if num_classes is not None:
+        num_classes = checks.positive_int("one_hot", "num_classes", num_classes)
     k = int(t.max()) + 1 if num_classes is None and t.size else int(num_classes or 0)
     if t.size and (t.min() < 0 or t.max() >= k):
         raise InvalidArgumentError(
@@ -31,24 +34,24 @@ def one_hot(t, num_classes: int | None = None, dtype=np.float32) -> np.ndarray:
 
 
 def as_generator(seed, who: str) -> np.random.Generator:
-    """``seed`` as a Generator: an int seeds a new one, a Generator is used as it is."""
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
-        return np.random.default_rng(int(seed))
-    raise InvalidArgumentError(
-        f"{who}: expected an int seed or a numpy.random.Generator, got {type(seed).__name__}"
-    )
+    """``seed`` as a Generator, by the package's policy (:func:`autograd_lite.checks.rng`):
+    None gives fresh entropy, an int seeds a new one, a Generator is used as it is. ``who`` is
+    ``"owner: argument"``."""
+    owner, _, name = who.partition(": ")
+    return checks.rng(owner, seed, name or "rng")
 
 
-def stratified_split(t, test_size: float, rng: np.random.Generator):
+def stratified_split(t, test_size: float, rng=None):
     """Indices ``(train_idx, test_idx)`` that keep each class's share in both parts.
 
     ``round(test_size * N)`` examples go to the test part; each class contributes its share,
     rounded by the largest-remainder rule so the counts add up exactly. Both index arrays are
     shuffled with ``rng``, so neither part is sorted by class.
     """
+    rng = checks.rng("stratified_split", rng)
     t = np.asarray(t)
+    if t.ndim != 1:
+        raise ShapeError(f"stratified_split: t must be a 1-D array of labels, got shape {t.shape}")
     if (
         isinstance(test_size, bool)
         or not isinstance(test_size, numbers.Real)

@@ -10,6 +10,7 @@ import inspect
 
 import numpy as np
 
+from .. import checks as checks_
 from ..engine import topological_order
 from ..errors import DTypeError, GradcheckError, InvalidArgumentError, ShapeError
 from ..modes import enable_grad, no_grad
@@ -109,12 +110,13 @@ def gradcheck(
     ``raise_on_failure=True`` a failure raises :class:`~autograd_lite.GradcheckError`.
     """
     validate_settings("gradcheck", eps, atol, rtol)
-    if mode not in MODES:
-        raise InvalidArgumentError(f"gradcheck: mode must be 'full' or 'fast', got {mode!r}")
-    if not isinstance(directions, int) or isinstance(directions, bool) or directions < 1:
+    if not isinstance(mode, str) or mode not in MODES:
         raise InvalidArgumentError(
-            f"gradcheck: directions must be a positive int, got {directions!r}"
+            f"gradcheck: mode must be 'full' or 'fast', got {checks_.describe(mode)}"
         )
+    checks_.positive_int("gradcheck", "directions", directions)
+    checks_.boolean("gradcheck", "raise_on_failure", raise_on_failure)
+    rng = checks_.rng("gradcheck", seed, "seed")
     if not callable(f):
         raise InvalidArgumentError(f"gradcheck: f must be callable, got {type(f).__name__}")
     if isinstance(inputs, (Tensor, np.ndarray)):
@@ -133,7 +135,6 @@ def gradcheck(
             "gradcheck: no input needs a gradient (every input is a Tensor with "
             "requires_grad=False); pass arrays or Tensors that require gradients"
         )
-    rng = np.random.default_rng(seed)
 
     # ----- analytic: one forward and backward on copies -----------------------------------
     leaves = [Tensor._wrap(s["data"].copy(), s["check"], s["name"]) for s in specs]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import checks as checks_
 from ..engine import topological_order
 from ..errors import InvalidArgumentError
 from ..tensor import Tensor
@@ -35,9 +36,11 @@ def check_graph(
     if not isinstance(loss, Tensor):
         raise InvalidArgumentError(f"check_graph: loss must be a Tensor, got {type(loss).__name__}")
     validate_settings("check_graph", eps, atol, rtol)
-    if mode not in ("auto", "full", "fast"):
-        raise InvalidArgumentError(f"check_graph: mode must be auto, full or fast, got {mode!r}")
-    rng = np.random.default_rng(seed)
+    if not isinstance(mode, str) or mode not in ("auto", "full", "fast"):
+        raise InvalidArgumentError(
+            f"check_graph: mode must be auto, full or fast, got {checks_.describe(mode)}"
+        )
+    rng = checks_.rng("check_graph", seed, "seed")
     order = topological_order(loss) if loss.requires_grad else []
     checks = []
     for tensor in order:

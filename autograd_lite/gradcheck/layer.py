@@ -8,8 +8,11 @@ or a ``params`` dict with the gradients in a ``grads`` dict or ``d<name>`` attri
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
+from .. import checks
 from ..errors import GradcheckError, InvalidArgumentError
 from .local import input_names
 from .numeric import elementwise, lowest_precision, precision_for, upstream, validate_settings
@@ -48,7 +51,9 @@ def check_layer(
         raise InvalidArgumentError(
             "check_layer: pass the layer's forward inputs, e.g. check_layer(layer, x)"
         )
-    kwargs = dict(forward_kwargs or {})
+    kwargs = dict(checks.mapping("check_layer", "forward_kwargs", forward_kwargs))
+    checks.boolean("check_layer", "raise_on_failure", raise_on_failure)
+    rng = checks.rng("check_layer", seed, "seed")
     cls = type(layer).__name__
     names = input_names(layer, len(inputs))
     arrays = [np.asarray(x) for x in inputs]
@@ -57,8 +62,16 @@ def check_layer(
             raise InvalidArgumentError(
                 f"check_layer: input {i} ({names[i]}) must be numeric, got dtype {a.dtype}"
             )
+    try:
+        inspect.signature(layer.forward).bind(*arrays, **kwargs)
+    except TypeError as e:
+        raise InvalidArgumentError(
+            f"check_layer: {cls}.forward cannot take {len(arrays)} input(s) and "
+            f"forward_kwargs {sorted(map(str, kwargs))}: {e}"
+        ) from None
+    except ValueError:  # a builtin without a signature: let the call itself speak
+        pass
     params = _find_parameters(layer)
-    rng = np.random.default_rng(seed)
     state = _snapshot(layer)
     try:
         return _check(

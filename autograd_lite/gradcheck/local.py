@@ -14,6 +14,7 @@ import inspect
 
 import numpy as np
 
+from .. import checks
 from ..engine import unbroadcast
 from ..errors import InvalidArgumentError, ShapeError
 from ..op import Op
@@ -46,12 +47,7 @@ def check_op(op, *arrays, rng: np.random.Generator | None = None, **params) -> G
         raise InvalidArgumentError(
             f"check_op: op must be an Op subclass (the class itself), got {op!r}"
         )
-    if rng is None:
-        rng = np.random.default_rng(0)
-    elif not isinstance(rng, np.random.Generator):
-        raise InvalidArgumentError(
-            f"check_op: rng must be a numpy.random.Generator, got {type(rng).__name__}"
-        )
+    rng = checks.rng("check_op", 0 if rng is None else rng)  # seeded 0 by default
     if not arrays:
         if op.domain is None:
             raise InvalidArgumentError(

@@ -22,8 +22,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import checks
 from ..errors import InvalidArgumentError
 
+#: the smallest finite-difference step: below it x + eps rounds to x for values near 1
+MIN_EPS = 1e-12
 #: at a kink the one-sided gap keeps (almost) its size when the step is halved; smooth: half
 KINK_RATIO = 0.75
 #: an error within this many tolerances-plus-noise is "inconclusive" for low-precision functions
@@ -37,7 +40,12 @@ def validate_settings(who: str, eps, atol, rtol) -> None:
         if not number or not math.isfinite(value) or value < 0 or (strict and value == 0):
             need = "> 0" if strict else ">= 0"
             raise InvalidArgumentError(
-                f"{who}: {name} must be a finite number {need}, got {value!r}"
+                f"{who}: {name} must be a finite number {need}, got {checks.describe(value)}"
+            )
+        if strict and value < MIN_EPS:
+            raise InvalidArgumentError(
+                f"{who}: {name} must be at least {MIN_EPS:g}, got {value!r}; a smaller step "
+                "vanishes in rounding (x + eps == x), so no difference can be measured"
             )
 
 

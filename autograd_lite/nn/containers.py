@@ -6,8 +6,9 @@ import numbers
 
 import numpy as np
 
+from .. import checks
 from ..errors import InvalidArgumentError
-from .init import as_rng
+from .init import as_rng, weight_std
 from .layers import Affine, BatchNorm, Dropout, LeakyReLU, ReLU, Sigmoid, Tanh
 from .module import Module
 
@@ -80,20 +81,31 @@ class MLP(Sequential):
 
     def __init__(self, sizes, activation: str = "relu", init=None, batchnorm: bool = False,
                  dropout: float = 0.0, rng=None, dtype=np.float64):
-        sizes = list(sizes) if not isinstance(sizes, (str, bytes)) else sizes
+        given = sizes
+        try:
+            sizes = list(sizes) if not isinstance(sizes, (str, bytes, dict)) else None
+        except TypeError:
+            sizes = None
         ok = isinstance(sizes, list) and len(sizes) >= 2 and all(
-            isinstance(s, numbers.Integral) and not isinstance(s, bool) and s >= 1 for s in sizes
+            isinstance(s, numbers.Integral) and not isinstance(s, (bool, np.bool_)) and s >= 1
+            for s in sizes
         )
         if not ok:
             raise InvalidArgumentError(
                 f"MLP: sizes must be a list of at least two positive ints "
-                f"([inputs, hidden..., outputs]), got {sizes!r}"
+                f"([inputs, hidden..., outputs]), got {checks.describe(given)}"
             )
-        key = activation.lower() if isinstance(activation, str) else activation
+        key = activation.lower() if isinstance(activation, str) else None
         if key not in ACTIVATIONS:
             raise InvalidArgumentError(
-                f"MLP: unknown activation {activation!r}; use one of {', '.join(ACTIVATIONS)}"
+                f"MLP: unknown activation {checks.describe(activation)}; use one of "
+                f"{', '.join(ACTIVATIONS)}"
             )
+        batchnorm = checks.boolean("MLP", "batchnorm", batchnorm)
+        dropout = checks.ratio("MLP", "dropout", dropout)
+        dtype = checks.float_dtype("MLP", "dtype", dtype)
+        if init is not None:
+            weight_std(init, 1)  # an unknown initialiser is refused before anything is built
         act_class, default_init = ACTIVATIONS[key]
         init = default_init if init is None else init
         rng = as_rng(rng, "MLP")

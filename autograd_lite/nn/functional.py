@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ShapeError
+from ..errors import InvalidArgumentError, ShapeError
 from ..ops import BatchNorm as BatchNormOp
 from ..tensor import Tensor, apply
 
@@ -25,6 +25,12 @@ def batch_norm(x, gamma, beta, running_mean: np.ndarray, running_var: np.ndarray
         raise ShapeError(
             f"{owner}: x has shape {data.shape}; it needs shape (N, {d}) "
             f"({d} features, one row per example)"
+        )
+    if train and data.shape[0] == 0:
+        raise InvalidArgumentError(
+            f"{owner}: the batch is empty (x of shape {data.shape}); training mode needs at "
+            "least one example for the batch mean and variance (the running statistics are "
+            "unchanged)"
         )
     if train:
         y = apply(BatchNormOp, x, gamma, beta, eps=eps)

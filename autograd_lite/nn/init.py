@@ -15,6 +15,7 @@ import numbers
 
 import numpy as np
 
+from .. import checks
 from ..errors import InvalidArgumentError
 
 __all__ = ["weight_std", "normal_weight", "as_rng", "INIT_NAMES"]
@@ -44,15 +45,9 @@ def weight_std(init, n_in: int) -> float:
 
 
 def as_rng(rng, owner: str) -> np.random.Generator:
-    """``rng`` itself when it is a Generator, a fresh one when None; anything else is an error."""
-    if rng is None:
-        return np.random.default_rng()
-    if not isinstance(rng, np.random.Generator):
-        raise InvalidArgumentError(
-            f"{owner}: rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
-            f"got {type(rng).__name__}"
-        )
-    return rng
+    """The package's randomness policy (:func:`autograd_lite.checks.rng`): None gives a fresh
+    Generator, an int seeds one, a Generator is used as it is."""
+    return checks.rng(owner, rng)
 
 
 def normal_weight(n_in: int, n_out: int, init, rng: np.random.Generator, dtype=np.float64):

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from ..errors import InvalidArgumentError, ShapeError
+from .. import checks
+from ..errors import ShapeError
 from ..functions import dropout
 from ..ops import Affine as AffineOp
 from ..ops import LeakyReLU as LeakyReLUOp
@@ -22,9 +21,7 @@ __all__ = ["Affine", "Linear", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Dropout"
 
 
 def _size(owner: str, name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise InvalidArgumentError(f"{owner}: {name} must be a positive int, got {value!r}")
-    return int(value)
+    return checks.positive_int(owner, name, value)
 
 
 class Affine(Module):
@@ -39,6 +36,7 @@ class Affine(Module):
         super().__init__()
         self.in_features = _size("Affine", "in_features", in_features)
         self.out_features = _size("Affine", "out_features", out_features)
+        dtype = checks.float_dtype("Affine", "dtype", dtype)
         rng = as_rng(rng, "Affine")
         self.W = Parameter(normal_weight(self.in_features, self.out_features, init, rng, dtype))
         self.b = Parameter(np.zeros(self.out_features, dtype=dtype))
@@ -72,9 +70,7 @@ class LeakyReLU(Module):
 
     def __init__(self, slope: float = 0.01):
         super().__init__()
-        if isinstance(slope, bool) or not isinstance(slope, numbers.Real):
-            raise InvalidArgumentError(f"LeakyReLU: slope must be a number, got {slope!r}")
-        self.slope = float(slope)
+        self.slope = checks.number("LeakyReLU", "slope", slope)
 
     def forward(self, x):
         return apply(LeakyReLUOp, x, slope=self.slope)
@@ -102,10 +98,7 @@ class Dropout(Module):
 
     def __init__(self, ratio: float = 0.5, rng=None):
         super().__init__()
-        ok = isinstance(ratio, numbers.Real) and not isinstance(ratio, bool) and 0 <= ratio < 1
-        if not ok:
-            raise InvalidArgumentError(f"Dropout: ratio must be in [0, 1), got {ratio!r}")
-        self.ratio = float(ratio)
+        self.ratio = checks.ratio("Dropout", "ratio", ratio)
         self.rng = as_rng(rng, "Dropout")
 
     def forward(self, x):
@@ -128,14 +121,10 @@ class BatchNorm(Module):
                  dtype=np.float64):
         super().__init__()
         self.num_features = _size("BatchNorm", "num_features", num_features)
-        for name, value, high in (("momentum", momentum, 1.0), ("eps", eps, None)):
-            ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-            ok = ok and value >= 0 and (high is None or value < high)
-            if not ok or (name == "eps" and value == 0):
-                rule = "in [0, 1)" if high else "a positive number"
-                raise InvalidArgumentError(f"BatchNorm: {name} must be {rule}, got {value!r}")
-        self.momentum = float(momentum)
-        self.eps = float(eps)
+        self.momentum = checks.number("BatchNorm", "momentum", momentum, 0.0, 1.0,
+                                      high_open=True)
+        self.eps = checks.number("BatchNorm", "eps", eps, 0.0, low_open=True)
+        dtype = checks.float_dtype("BatchNorm", "dtype", dtype)
         self.gamma = Parameter(np.ones(self.num_features, dtype=dtype))
         self.beta = Parameter(np.zeros(self.num_features, dtype=dtype))
         self.register_buffer("running_mean", np.zeros(self.num_features, dtype=dtype))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..copying import register
 from ..errors import InvalidArgumentError
 from ..modes import SCOPE, inner_scope
 from ..serialization import check_arrays, load_arrays, save_arrays
@@ -29,6 +30,9 @@ class Parameter(Tensor):
 
     def __init__(self, data, name: str | None = None, dtype=None):
         super().__init__(data, requires_grad=True, name=name, dtype=dtype)
+
+
+register(Parameter)  # copies and pickles without recursion, as for Tensor
 
 
 class Module:
@@ -196,9 +200,9 @@ class Module:
                 f"load_state_dict: state must be a dict of arrays, got {type(state).__name__}"
             )
         targets = self._state_arrays()
-        check_arrays(targets, state, source)
+        ready = check_arrays(targets, state, source)
         for name, target in targets.items():
-            np.copyto(target, state[name])
+            np.copyto(target, ready[name])
         return self
 
     def save(self, path) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import checks
+from ..errors import InvalidArgumentError
 from ..op import Domain, Op
 
 
@@ -101,6 +103,11 @@ class Softmax(Op):
 
     @staticmethod
     def forward(x, axis=-1):
+        axis = checks.axis("Softmax", "axis", axis, x.ndim, allow_none=False, allow_tuple=False)
+        if x.size == 0:
+            raise InvalidArgumentError(
+                f"Softmax: input is empty (shape {x.shape}); softmax needs at least one value"
+            )
         shifted = x - x.max(axis=axis, keepdims=True)
         e = np.exp(shifted)
         y = e / e.sum(axis=axis, keepdims=True)

@@ -80,13 +80,22 @@ class SoftmaxWithLoss(Op):
         one_d = logits.ndim == 1
         if one_d:
             logits = logits[np.newaxis, :]
-            labels = np.reshape(
-                labels, (1, -1) if np.ndim(labels) == 1 and labels.size > 1 else (1,)
+            # (K,) labels are a target vector; a class index is a number. With K = 1 the two
+            # look alike: float labels are then a target (a probability), integers an index.
+            target = np.ndim(labels) == 1 and (
+                labels.size > 1 or np.asarray(labels).dtype.kind == "f"
             )
+            labels = np.reshape(labels, (1, -1) if target else (1,))
         if logits.ndim != 2:
             raise ShapeError(
                 "SoftmaxWithLoss: input 0 (logits) must be (N, K) or (K,), "
                 f"got shape {logits.shape}"
+            )
+        if logits.size == 0:
+            what = "the batch is empty" if logits.shape[0] == 0 else "there are no classes"
+            raise InvalidArgumentError(
+                f"SoftmaxWithLoss: {what} (logits of shape {logits.shape}); the loss is a mean "
+                "over at least one example of at least one class"
             )
         labels = _check_labels(logits, np.asarray(labels))
         n = logits.shape[0]
@@ -145,6 +154,8 @@ class SigmoidWithLoss(Op):
             )
         if logits.size == 0:
             raise InvalidArgumentError("SigmoidWithLoss: logits are empty")
+        if t.dtype.kind not in "biuf":
+            raise DTypeError(f"SigmoidWithLoss: input 1 (t) must be numeric, got dtype {t.dtype}")
         losses = np.logaddexp(0.0, logits) - logits * t
         a = np.exp(-np.logaddexp(0.0, -logits))
         return losses.mean().astype(logits.dtype), (a, t, logits.size)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ShapeError
+from ..errors import InvalidArgumentError, ShapeError
 from ..op import Domain, Op
 
 
@@ -56,6 +56,11 @@ class BatchNorm(Op):
                     f"BatchNorm: input {index} ({name}) has shape {value.shape}; x has shape "
                     f"{x.shape}, so {name} needs shape ({d},)"
                 )
+        if x.shape[0] == 0:
+            raise InvalidArgumentError(
+                f"BatchNorm: the batch is empty (x of shape {x.shape}); the batch mean and "
+                "variance need at least one example"
+            )
         mu = x.mean(axis=0)
         xc = x - mu
         var = np.mean(xc**2, axis=0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import checks
 from ..errors import InvalidArgumentError
 from ..op import Domain, Op
 
@@ -45,6 +46,7 @@ class Sum(Op):
     @staticmethod
     def forward(x, axis=None, keepdims=False):
         axes = normalize_axes("Sum", axis, x.ndim)
+        checks.boolean("Sum", "keepdims", keepdims)
         return np.sum(x, axis=axes, keepdims=keepdims), (x.shape, axes, keepdims)
 
     @staticmethod
@@ -62,6 +64,7 @@ class Mean(Op):
     @staticmethod
     def forward(x, axis=None, keepdims=False):
         axes = normalize_axes("Mean", axis, x.ndim)
+        checks.boolean("Mean", "keepdims", keepdims)
         if x.size == 0:
             raise InvalidArgumentError(f"Mean: input is empty (shape {x.shape})")
         n = int(np.prod([x.shape[a] for a in axes])) if axes else 1
@@ -94,6 +97,7 @@ class Max(Op):
     @staticmethod
     def forward(x, axis=None, keepdims=False):
         axes = normalize_axes("Max", axis, x.ndim)
+        checks.boolean("Max", "keepdims", keepdims)
         if x.size == 0:
             raise InvalidArgumentError(f"Max: input is empty (shape {x.shape})")
         y = np.max(x, axis=axes, keepdims=True)

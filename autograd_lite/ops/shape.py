@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import checks
 from ..errors import ShapeError
 from ..op import Domain, Op, call
 
@@ -26,6 +27,7 @@ class Reshape(Op):
 
     @staticmethod
     def forward(x, shape):
+        shape = checks.shape("Reshape", "shape", shape, allow_minus_one=True)
         try:
             y = x.reshape(shape)
         except ValueError:
@@ -58,6 +60,8 @@ class Transpose(Op):
 
     @staticmethod
     def forward(x, axes=None):
+        if axes is not None:
+            axes = checks.ints("Transpose", "axes", axes)
         if axes is not None and sorted(int(a) % max(x.ndim, 1) for a in axes) != list(
             range(x.ndim)
         ):
@@ -90,6 +94,7 @@ class BroadcastTo(Op):
 
     @staticmethod
     def forward(x, shape):
+        shape = checks.shape("BroadcastTo", "shape", shape)
         try:
             y = np.broadcast_to(x, shape)
         except ValueError:

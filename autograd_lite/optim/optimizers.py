@@ -59,11 +59,20 @@ class Optimizer:
     def step(self) -> None:
         """Update each parameter that has a gradient with the rule, in place."""
         params, states = self.params, self.state
-        for p in params:
+        name = type(self).__name__
+        for p in params:  # every gradient is checked before any parameter changes
             g = p.grad
-            if g is not None and g.shape != p.data.shape:
+            if g is None:
+                continue
+            if not isinstance(g, np.ndarray) or g.dtype.kind not in "fiu":
+                what = f"dtype {g.dtype}" if isinstance(g, np.ndarray) else type(g).__name__
+                raise DTypeError(
+                    f"{name}.step: the gradient of parameter {p.name or 'unnamed'} must be a "
+                    f"numeric array, got {what}; nothing was updated"
+                )
+            if g.shape != p.data.shape:
                 raise ShapeError(
-                    f"{type(self).__name__}.step: parameter {p.name or 'unnamed'} has shape "
+                    f"{name}.step: parameter {p.name or 'unnamed'} has shape "
                     f"{p.data.shape} but its gradient has shape {g.shape}"
                 )
         self.begin_step()

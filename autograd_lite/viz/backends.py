@@ -2,9 +2,15 @@
 in the ``pygraphviz`` wheel, so ``pip install autograd-lite`` alone draws pictures.
 
 Files are written to a temporary file in the target folder and moved into place with
-``os.replace``, so a failed render never leaves half a file. Nothing is printed: the bundled
-fontconfig prints warnings from C straight to file descriptor 2, so the draw call runs with
-that descriptor pointed at a temporary file (whose text goes into the error if drawing fails).
+``os.replace``, so a failed render never leaves half a file. Nothing is printed:
+
+- Graphviz's own warnings and errors go to a message handler of ours (``agseterrf`` of the
+  bundled cgraph library), so they can go into the error if drawing fails; standard error is
+  not touched, and what other threads print there is never lost.
+- The bundled fontconfig prints warnings from C straight to file descriptor 2 when it first
+  reads its configuration, so the *first* draw of the process (and only it) runs with that
+  descriptor pointed at a temporary file.
+
 Both backends draw with autograd_lite's fontconfig configuration when the ``ja`` extra is
 installed, so Japanese labels show their glyphs (``fonts.py``).
 """
@@ -12,6 +18,9 @@ installed, so Japanese labels show their glyphs (``fonts.py``).
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
+import glob
 import os
 import shutil
 import subprocess
@@ -88,20 +97,65 @@ def _quiet_fd2():
             captured.append(sink.read().decode("utf-8", "replace"))
 
 
+_ERRF = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_char_p)
+_CGRAPH: list = []  # [the cgraph library, or None when it cannot be found]
+_FONTCONFIG_READY = []  # non-empty once a draw has initialised fontconfig
+
+
+def _cgraph(pygraphviz):
+    """The cgraph library pygraphviz uses (the wheel's bundled copy, else the system's)."""
+    if not _CGRAPH:
+        here = os.path.dirname(pygraphviz.__file__)
+        paths = sorted(glob.glob(os.path.join(here, os.pardir, "pygraphviz.libs", "libcgraph*")))
+        name = paths[0] if paths else ctypes.util.find_library("cgraph")
+        lib = None
+        with contextlib.suppress(OSError, AttributeError, TypeError):
+            lib = ctypes.CDLL(name)
+            lib.agseterrf.argtypes = [ctypes.c_void_p]
+            lib.agseterrf.restype = ctypes.c_void_p
+        _CGRAPH.append(lib)
+    return _CGRAPH[0]
+
+
+@contextlib.contextmanager
+def _graphviz_messages(pygraphviz):
+    """Collect Graphviz's warnings and errors in a list instead of printing them."""
+    messages: list = []
+    lib = _cgraph(pygraphviz)
+    if lib is None:
+        yield messages
+        return
+
+    def handler(text):
+        messages.append(text.decode("utf-8", "replace") if text else "")
+        return 0
+
+    callback = _ERRF(handler)
+    previous = lib.agseterrf(ctypes.cast(callback, ctypes.c_void_p))
+    try:
+        yield messages
+    finally:
+        lib.agseterrf(previous)
+
+
 def _pygraphviz(source: str, fmt: str) -> bytes:
     import pygraphviz  # noqa: PLC0415 - optional backend, imported on use
 
-    with fontconfig_environment(), _quiet_fd2() as captured:
-        try:
-            graph = pygraphviz.AGraph(string=source)
-            args = f"-Gdpi={PNG_DPI}" if fmt == "png" else ""
-            data = graph.draw(format=fmt, prog="dot", args=args)
-        except Exception as e:  # pygraphviz raises several types; report them all alike
-            error = e
-        else:
-            error = None
+    first = contextlib.nullcontext([]) if _FONTCONFIG_READY else _quiet_fd2()
+    lock = _STDERR_LOCK if _FONTCONFIG_READY else contextlib.nullcontext()
+    with fontconfig_environment(), lock, first as captured:
+        with _graphviz_messages(pygraphviz) as messages:
+            try:
+                graph = pygraphviz.AGraph(string=source)
+                args = f"-Gdpi={PNG_DPI}" if fmt == "png" else ""
+                data = graph.draw(format=fmt, prog="dot", args=args)
+            except Exception as e:  # pygraphviz raises several types; report them all alike
+                error = e
+            else:
+                error = None
+        _FONTCONFIG_READY.append(True)
     if error is not None or not data:
-        text = (captured[0] if captured else "").strip()
+        text = "".join(messages + captured).strip()
         raise RuntimeError(f"pygraphviz: {error or 'no output'}{': ' + text if text else ''}")
     return data
 
@@ -131,6 +185,8 @@ def check_target(path) -> Path:
     """The target as a Path, after checking its format and that its folder is writable."""
     if not isinstance(path, (str, os.PathLike)):
         raise RenderError(f"render: path must be a str or os.PathLike, got {type(path).__name__}")
+    if "\0" in os.fspath(path):
+        raise RenderError(f"render: path {os.fspath(path)!r} is not a valid file name")
     path = Path(path)
     format_of(path)
     folder = path.parent if str(path.parent) else Path(".")

@@ -9,6 +9,7 @@ graph gives byte-identical DOT on every run and machine.
 from __future__ import annotations
 
 import graphviz
+from graphviz.quoting import a_list, quote
 
 from ..tensor import Tensor
 from . import style
@@ -24,6 +25,10 @@ from .format import (
 )
 from .graph import Graph, build, collapse_scopes, summarise_chains
 from .options import check_draw_options, named_options
+
+#: with ``max_nodes``, the walk visits at most max(WALK_PER_NODE * max_nodes, MIN_WALK) objects
+WALK_PER_NODE = 50
+MIN_WALK = 20_000
 
 
 class DotGraph:
@@ -101,7 +106,10 @@ def build_dot(roots, *, values=False, grads=False, rankdir="LR", collapse=None, 
     in error messages."""
     check_draw_options(who, roots, values=values, grads=grads, rankdir=rankdir,
                        collapse=collapse, max_nodes=max_nodes, legend=legend, title=title)
-    graph = build(roots)
+    # With max_nodes, the walk stops after a bounded number of objects (the earlier part of a
+    # huge graph becomes one "not drawn" box), so a million-node chain costs what is drawn.
+    limit = None if max_nodes is None else max(WALK_PER_NODE * int(max_nodes), MIN_WALK)
+    graph = build(roots, limit=limit)
     if collapse == "layer":
         graph = collapse_scopes(graph)
     if max_nodes is not None:
@@ -126,6 +134,7 @@ def build_dot(roots, *, values=False, grads=False, rankdir="LR", collapse=None, 
         heading.append(row)
     if heading:
         g.attr("graph", label=_table(heading), labelloc="t")
+    attr_text = {}  # the quoted attributes of each style, written once (graphviz's quoting is slow)
     for v in graph.vertices:
         attrs = style.node_style(v.kind)
         label = _label(v, opts, failures)
@@ -136,12 +145,17 @@ def build_dot(roots, *, values=False, grads=False, rankdir="LR", collapse=None, 
         if _failed_ops(v, failures):
             attrs.update(color=style.BAD, penwidth="2.5")
             opts["shown"].add("failed")
-        g.node(v.vid, label=label, **attrs)
+        key = tuple(sorted(attrs.items()))
+        text = attr_text.get(key)
+        if text is None:
+            text = attr_text[key] = a_list(kwargs=attrs)
+        # the line g.node(v.vid, label=label, **attrs) writes (vids are plain identifiers)
+        g.body.append(f"\t{v.vid} [label={quote(label)} {text}]\n")
     for src, dst in graph.edges:
         if dst in marked:  # the op's inputs and its result: where g flows
             g.edge(src, dst, color=style.HIGHLIGHT_BORDER, penwidth="2")
         else:
-            g.edge(src, dst)
+            g.body.append(f"\t{src} -> {dst}\n")  # what g.edge(src, dst) writes
     if legend:
         _legend(g, graph, opts["shown"])
     return DotGraph(g)
@@ -249,6 +263,11 @@ def _failed_ops(v, failures) -> list:
 def _label(v, opts, failures) -> str:
     if v.kind == "op":
         return _op_label(v, opts, failures)
+    if v.kind == "cut":
+        return _table([_row(html("⋯ earlier part of the graph, not drawn ⋯"), size=10,
+                            color=style.MUTED),
+                       _row(html(f"(more than {v.name} nodes; max_nodes stops the walk)"),
+                            size=9, color=style.MUTED)])
     label = _value_label(v, opts) if v.kind not in ("scope", "chain") else (
         _scope_label(v) if v.kind == "scope" else _chain_label(v))
     failed = _failed_ops(v, failures)

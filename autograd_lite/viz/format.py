@@ -66,8 +66,14 @@ def fmt_shape(shape: tuple) -> str:
     return "(" + ", ".join(str(d) for d in shape) + ")"
 
 
+_DTYPE_NAMES: dict = {}
+
+
 def fmt_dtype(dtype) -> str:
-    return str(np.dtype(dtype))
+    name = _DTYPE_NAMES.get(dtype)
+    if name is None:
+        name = _DTYPE_NAMES[dtype] = str(np.dtype(dtype))
+    return name
 
 
 def is_finite(array: np.ndarray) -> bool:
@@ -75,7 +81,9 @@ def is_finite(array: np.ndarray) -> bool:
     array = np.asarray(array)
     if array.dtype.kind not in "fc":
         return True
-    return bool(np.all(np.isfinite(array)))
+    if array.ndim == 0:
+        return math.isfinite(array.real) and math.isfinite(array.imag)
+    return bool(np.isfinite(array).all())
 
 
 def fmt_array(array) -> list[str]:
@@ -154,25 +162,24 @@ def fmt_param(value) -> str:
     return str(value)
 
 
+def _html_table() -> dict:
+    table = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord('"'): "&quot;"}
+    for code in (*range(32), 127):
+        table[code] = " " if chr(code) in "\t\r\n" else f"\\x{code:02x}"
+    # A lone surrogate (a name decoded with errors="surrogateescape") cannot be written as
+    # UTF-8: it is shown as its escape, so .dot files and pictures can always be written.
+    for code in range(0xD800, 0xE000):
+        table[code] = f"\\u{code:04x}"
+    return table
+
+
+_HTML = _html_table()
+
+
 def html(text) -> str:
-    """Escape text for a Graphviz HTML-like label (one line; see :func:`html_lines`)."""
-    out = []
-    for ch in str(text):
-        if ch == "&":
-            out.append("&amp;")
-        elif ch == "<":
-            out.append("&lt;")
-        elif ch == ">":
-            out.append("&gt;")
-        elif ch == '"':
-            out.append("&quot;")
-        elif ch in "\t\r\n":
-            out.append(" ")
-        elif ord(ch) < 32 or ord(ch) == 127:
-            out.append(f"\\x{ord(ch):02x}")
-        else:
-            out.append(ch)
-    return "".join(out)
+    """Escape text for a Graphviz HTML-like label (one line; see :func:`html_lines`): markup
+    characters become entities, control characters and lone surrogates visible escapes."""
+    return str(text).translate(_HTML)
 
 
 def html_lines(text) -> list[str]:

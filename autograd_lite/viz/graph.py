@@ -15,7 +15,7 @@ import numpy as np
 from ..engine import topological_order
 from ..tensor import Tensor
 
-LEAF_KINDS = ("param", "data", "const")
+LEAF_KINDS = ("param", "data", "const", "cut")
 
 
 @dataclass(eq=False)
@@ -33,10 +33,52 @@ class Graph:
     edges: list  # (src vid, dst vid), in drawing order
 
 
-def walk(roots) -> list:
+def _nearest(roots, limit: int) -> set:
+    """The ids of at most ``limit`` objects nearest the roots (breadth first, backwards)."""
+    seen = set()
+    frontier = list(roots)
+    while frontier and len(seen) < limit:
+        following = []
+        for obj in frontier:
+            if id(obj) in seen or len(seen) >= limit:
+                continue
+            seen.add(id(obj))
+            node = obj.node if isinstance(obj, Tensor) else None
+            if node is not None:
+                following.extend(node.inputs)
+        frontier = following
+    return seen
+
+
+def walk(roots, limit: int | None = None) -> list:
     """Tensors and constant arrays that lead to ``roots``, each input before its consumers: the
-    engine's one topological order, with constants (inputs in argument order, no recursion)."""
-    return topological_order(list(roots), constants=True)
+    engine's one topological order, with constants (inputs in argument order, no recursion).
+
+    With ``limit`` (``max_nodes`` was given), only the ``limit`` objects nearest the roots are
+    walked, so a million-node graph costs what is drawn; the same depth-first order, restricted
+    to them.
+    """
+    if limit is None:
+        return topological_order(list(roots), constants=True)
+    allowed = _nearest(roots, limit)
+    order, done = [], set()
+    for root in roots:
+        stack = [(root, False)]
+        while stack:
+            obj, expanded = stack.pop()
+            if expanded:
+                order.append(obj)
+                continue
+            if id(obj) in done:
+                continue
+            done.add(id(obj))
+            stack.append((obj, True))
+            node = obj.node if isinstance(obj, Tensor) else None
+            if node is not None:
+                for inp in reversed(node.inputs):
+                    if id(inp) not in done and id(inp) in allowed:
+                        stack.append((inp, False))
+    return order
 
 
 def value_kind(obj, is_root: bool) -> str:
@@ -47,18 +89,27 @@ def value_kind(obj, is_root: bool) -> str:
     return "output" if is_root else "inter"
 
 
-def build(roots) -> Graph:
-    """Every tensor, constant and op reachable from ``roots`` as vertices and edges."""
-    order = walk(roots)
+def build(roots, limit: int | None = None) -> Graph:
+    """Every tensor, constant and op reachable from ``roots`` as vertices and edges; with
+    ``limit``, the inputs beyond the ``limit`` nearest objects are one ``cut`` vertex ``u0``."""
+    order = walk(roots, limit)
     root_ids = {id(r) for r in roots}
     index = {id(obj): i for i, obj in enumerate(order)}
     vertices, edges = [], []
+    cut = None
     for i, obj in enumerate(order):
         node = obj.node if isinstance(obj, Tensor) else None
         if node is not None:
             vertices.append(Vertex(f"f{i}", "op", obj))
             for inp in node.inputs:
-                edges.append((f"v{index[id(inp)]}", f"f{i}"))
+                j = index.get(id(inp))
+                if j is None:  # beyond the walk's limit
+                    if cut is None:
+                        cut = Vertex("u0", "cut", name=f"{limit:,}")
+                        vertices.insert(0, cut)
+                    edges.append(("u0", f"f{i}"))
+                    continue
+                edges.append((f"v{j}", f"f{i}"))
             edges.append((f"f{i}", f"v{i}"))
         vertices.append(Vertex(f"v{i}", value_kind(obj, id(obj) in root_ids), obj))
     return Graph(vertices, edges)

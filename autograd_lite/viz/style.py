@@ -3,7 +3,7 @@
 Kinds of graph vertex: ``param`` (a leaf that needs a gradient), ``data`` (a named tensor that
 needs none), ``const`` (a plain array or number in an expression), ``inter`` (an intermediate
 result), ``output`` (a root), ``op``, ``scope`` (a collapsed name scope) and ``chain`` (a
-summarised run of repeated nodes).
+summarised run of repeated nodes); ``cut`` stands for the inputs beyond the walk's limit.
 """
 
 from __future__ import annotations
@@ -35,9 +35,10 @@ KINDS = {
     "op": ("#FFF4DC", "#C99A3A", "", "ellipse", "operation"),
     "scope": ("#F2ECF7", "#8A68AE", "", "box", "layer / name scope"),
     "chain": ("#FFFFFF", "#9E9E9E", "dashed", "box", "summarised repeated nodes"),
+    "cut": ("#FFFFFF", "#9E9E9E", "dashed", "box", "earlier part of the graph, not drawn"),
 }
 
-LEGEND_ORDER = ("param", "data", "const", "op", "inter", "output", "scope", "chain")
+LEGEND_ORDER = ("param", "data", "const", "op", "inter", "output", "scope", "chain", "cut")
 
 GRAPH_ATTRS = {
     "bgcolor": "white",
