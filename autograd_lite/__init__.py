@@ -14,6 +14,7 @@ is loaded on first use, so ``import autograd_lite`` stays light and the core nev
 
 from importlib import import_module as _import_module
 
+from . import copying as _copying  # noqa: F401 - registers Tensor's deep copies with copyreg
 from .derivatives import grad, hessian, hvp, jacobian
 from .engine import Node
 from .errors import (

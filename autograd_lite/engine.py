@@ -318,7 +318,8 @@ def seed(root, grad, create_graph: bool):
                 "an implicit gradient of 1. Pass grad= with the same shape, or reduce it first "
                 "with .sum()"
             )
-        values = np.ones(root.shape, root.dtype)
+        dtype = root.data.dtype
+        values = np.array(1.0, dtype) if root.data.ndim == 0 else np.ones(root.shape, dtype)
         return type(root)._wrap(values, False) if create_graph else values
     is_tensor = hasattr(grad, "_op")
     values = grad.data if is_tensor else grad

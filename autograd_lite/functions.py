@@ -63,7 +63,7 @@ def sum(x, axis=None, keepdims=False): return apply(Sum, x, axis=axis, keepdims=
 def mean(x, axis=None, keepdims=False): return apply(Mean, x, axis=axis, keepdims=keepdims)  # noqa: E704
 def max(x, axis=None, keepdims=False): return apply(Max, x, axis=axis, keepdims=keepdims)  # noqa: E704,A001
 def transpose(x, axes=None): return apply(Transpose, x, axes=axes)  # noqa: E704
-def broadcast_to(x, shape): return apply(BroadcastTo, x, shape=checks.shape("broadcast_to", "shape", shape))  # noqa: E501,E704
+def broadcast_to(x, shape): return apply(BroadcastTo, x, shape=shape)  # noqa: E704
 def getitem(x, index): return apply(GetItem, x, index=index)  # noqa: E704
 def softmax(x, axis=-1): return apply(Softmax, x, axis=axis)  # noqa: E704
 def softmax_with_loss(logits, labels): return apply(SoftmaxWithLoss, logits, labels)  # noqa: E704
@@ -73,7 +73,7 @@ def mean_squared_error(y, t): return apply(MeanSquaredError, y, t)  # noqa: E704
 
 def reshape(x, shape):
     """``x`` with a new shape (a tuple; one entry may be -1)."""
-    return apply(Reshape, x, shape=checks.shape("reshape", "shape", shape, allow_minus_one=True))
+    return apply(Reshape, x, shape=shape)  # the op checks it (an int is a 1-D shape)
 
 
 def dropout(x, ratio=0.5, train=True, rng=None):

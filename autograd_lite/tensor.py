@@ -398,6 +398,11 @@ def _to_float(op, inputs, arrays) -> tuple:
     masks and conditions, the op's ``nondiff`` inputs) take the float dtype of the other inputs, or
     float64: ``sigmoid(np.array([1, 2]))`` is not computed in integers (PyTorch's rule).
     Complex and non-numeric arrays are refused."""
+    for i, a in enumerate(arrays):
+        if a.dtype.kind != "f" and i not in op.nondiff:
+            break
+    else:  # only labels or masks are not float (a loss's class indices): nothing to convert
+        return inputs
     dtype = next((a.dtype for a in arrays if a.dtype.kind == "f"), np.dtype(np.float64))
     node_inputs = list(inputs)
     for i, a in enumerate(arrays):

@@ -324,6 +324,7 @@ def _public_names(module) -> set[str]:
         for node in tree.body
         if isinstance(node, ast.ImportFrom) and node.module is None and node.level == 1
         for alias in node.names
+        if not (alias.asname or alias.name).startswith("_")  # imported for its side effect
     }
     names = {
         name

@@ -26,7 +26,8 @@ def test_the_core_loads_no_pictures_plots_or_datasets(module):
                 and m.split(".")[1] in ABOVE_CORE]
 
 
-CORE = ("errors", "op", "ops", "modes", "engine", "tensor", "numpy_api", "functions", "derivatives")
+CORE = ("errors", "checks", "op", "ops", "modes", "engine", "tensor", "numpy_api", "functions",
+        "derivatives", "copying")
 
 
 def test_core_modules_import_only_the_core():

@@ -64,6 +64,8 @@ class Optimizer:
             g = p.grad
             if g is None:
                 continue
+            if isinstance(g, Tensor):  # after backward(create_graph=True): its values
+                g = g.data
             if not isinstance(g, np.ndarray) or g.dtype.kind not in "fiu":
                 what = f"dtype {g.dtype}" if isinstance(g, np.ndarray) else type(g).__name__
                 raise DTypeError(
@@ -80,8 +82,8 @@ class Optimizer:
             g = p.grad
             if g is None:
                 continue
-            if type(g) is not np.ndarray:  # a Tensor, after backward(create_graph=True)
-                g = g.data  # the step uses the values, as PyTorch's does
+            if isinstance(g, Tensor):  # the step uses the values, as PyTorch's does
+                g = g.data
             state = states[i]
             if state is None:
                 state = states[i] = self.new_state(p.data)
