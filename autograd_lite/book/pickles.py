@@ -30,7 +30,10 @@ ALLOWED_GLOBALS = {
         (f"{prefix}.multiarray", "scalar"),
         (f"{prefix}.numeric", "_frombuffer"),
     )
-} | {("numpy", "ndarray"), ("numpy", "dtype"), ("collections", "OrderedDict")}
+} | {
+    ("numpy", "ndarray"), ("numpy", "dtype"), ("collections", "OrderedDict"),
+    ("_codecs", "encode"),  # protocol 2 spells bytes as encode(text, "latin1")
+}
 
 
 class _RestrictedUnpickler(pickle.Unpickler):
