@@ -199,8 +199,12 @@ def _pool_step(i: int):
 
 def _affine_step(i: int, key: int):
     W, b = f"W{key}", f"b{key}"
-    return f"Affine{i}", lambda h, P, train: apply(
-        Affine, np.reshape(h, (h.shape[0], -1)), P[W], P[b])
+    def step(h, P, train):
+        if h.ndim > 2:  # the book's Affine flattens images to rows
+            h = np.reshape(h, (h.shape[0], -1))
+        return apply(Affine, h, P[W], P[b])
+
+    return f"Affine{i}", step
 
 
 class SimpleConvNet(_ConvNet):

@@ -64,15 +64,24 @@ class Pooling(Op):
         stride = (pool_h, pool_w) if stride is None else stride
         ph, pw, stride, pad, oh, ow = _pool_params(x, pool_h, pool_w, stride, pad, "Pooling")
         view = windows(x, ph, pw, stride, pad, fill=-np.inf)
-        flat = view.reshape(view.shape[:4] + (ph * pw,))
-        arg = np.argmax(flat, axis=-1)
-        y = np.take_along_axis(flat, arg[..., np.newaxis], axis=-1)[..., 0]
-        # the flat position in x of each window's maximum (inside x: pad < pool)
         n, c, h, w = x.shape
-        rows = np.arange(oh).reshape(oh, 1) * stride[0] + arg // pw - pad[0]
-        cols = np.arange(ow).reshape(1, ow) * stride[1] + arg % pw - pad[1]
+        # One strided view per position (i, j) in the window, compared with the best so far:
+        # a strict > keeps the first maximum on a tie (as PyTorch), and no window is copied.
+        # ``where`` tracks the winner's offset i * w + j from its window's corner in x.
+        y = view[..., 0, 0]
+        where = np.zeros(y.shape, dtype=np.intp)
+        for k in range(1, ph * pw):
+            i, j = divmod(k, pw)
+            candidate = view[..., i, j]
+            better = candidate > y
+            y = np.maximum(y, candidate)
+            where = np.where(better, i * w + j, where)
+        y = np.array(y, copy=True) if ph * pw == 1 else y
+        # the flat position in x of each window's maximum (inside x, since pad < pool)
+        corner = (np.arange(oh).reshape(oh, 1) * stride[0] - pad[0]) * w + (
+            np.arange(ow) * stride[1] - pad[1])
         planes = np.arange(n * c).reshape(n, c, 1, 1) * (h * w)
-        return y, (planes + rows * w + cols, x.shape)
+        return y, ((planes + corner) + where, x.shape)
 
     @staticmethod
     def backward(saved, g):
