@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from test_demos import assert_png, load
 
 pytest.importorskip("matplotlib", reason="the demos need the demo extra")
