@@ -116,6 +116,7 @@ ERRORS = [
     lambda: ag.conv_transpose2d(np.zeros((1, 2, 2, 2)), np.zeros((2, 3, 2, 2)), pad=3),
     lambda: ag.max_pool2d(np.zeros((2, 2, 5, 4)), 6),
     lambda: ag.col2im(np.zeros((3, 3)), (2, 2, 5, 4), 2, 2),
+    lambda: ag.col2im(np.zeros((3, 3)), (2, 3), 2, 2),
     lambda: ag.sum_to(np.zeros((2, 3)), (4,)),
     lambda: ag.conv2d(np.zeros((2, 2, 5, 4)), np.zeros((3, 2, 3, 2)), stride=0),
     lambda: ag.conv2d(np.zeros((2, 2, 5, 4)), np.zeros((3, 2, 3, 2)), pad=-1),

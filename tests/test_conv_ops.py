@@ -67,6 +67,20 @@ def test_conv_transpose2d_second_derivatives(stride, pad):
         lambda x, W, b: ag.conv_transpose2d(x, W, b, stride=stride, pad=pad), [x, W, b])
 
 
+def test_without_a_bias_the_ops_take_two_inputs_and_check():
+    W = RNG.uniform(-1, 1, size=(3, 2, 3, 2))
+    x = ag.Tensor(X)
+    y = ag.conv2d(x, W, stride=(2, 1), pad=1)
+    assert len(y.node.inputs) == 2
+    for op, arrays in (("Convolution", (X, W)), ("ConvTranspose", (X, W.transpose(1, 0, 2, 3)))):
+        report = ag.check_op(ag.REGISTRY[op], *arrays, stride=(2, 1), pad=1,
+                             rng=np.random.default_rng(0))
+        assert report.ok and len(report.inputs) == 2, report
+    # W.transpose(...) is a non-contiguous view: check_op perturbed a reshape copy of its own
+    # working array and saw a zero numerical gradient until it made its copies C-ordered
+    _check_second_order(lambda x, W: ag.conv2d(x, W, stride=2), [X, W])
+
+
 def test_conv2d_third_derivative_matches_differences_of_the_second():
     W0 = RNG.uniform(-1, 1, size=(2, 2, 2, 2))
     x0 = X[:1]
