@@ -223,7 +223,8 @@ def test_registry_holds_the_named_nodes():
         "Add", "Sub", "Mul", "Div", "Neg", "Pow", "MatMul", "Affine", "ReLU", "LeakyReLU",
         "Sigmoid", "Tanh", "Exp", "Log", "Sum", "Mean", "Max", "Reshape", "Transpose", "GetItem",
         "BroadcastTo", "Softmax", "SoftmaxWithLoss", "SigmoidWithLoss", "MeanSquaredError",
-        "Dropout",
+        "Dropout", "Convolution", "Pooling", "ConvTranspose", "AvgPooling", "Im2Col", "Col2Im",
+        "LogSoftmax", "SumTo",
     }  # fmt: skip
     assert expected <= set(ag.REGISTRY)
 
