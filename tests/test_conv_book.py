@@ -315,3 +315,16 @@ def test_bad_arguments_and_inputs_are_named():
         net.gradient(np.zeros((1, 1, 8, 8)), np.array([12]))
     flat, images = np.zeros((2, 64)), np.zeros((2, 1, 8, 8))
     np.testing.assert_array_equal(net.predict(flat), net.predict(images))
+
+
+def test_load_params_reads_pickles_written_by_numpy_1(tmp_path):
+    """The book's files were written by NumPy 1.x, whose arrays name numpy.core.multiarray."""
+    net = _small_net(0)
+    params = {k: np.random.default_rng(1).normal(size=v.shape) for k, v in net.params.items()}
+    raw = pickle.dumps(params, protocol=2)
+    assert b"numpy._core" in raw
+    path = tmp_path / "params.pkl"
+    path.write_bytes(raw.replace(b"numpy._core", b"numpy.core"))
+    net.load_params(str(path))
+    for key, value in params.items():
+        np.testing.assert_array_equal(net.params[key], value)
