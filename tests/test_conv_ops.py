@@ -182,6 +182,20 @@ def test_log_softmax_stays_finite_where_softmax_underflows():
     np.testing.assert_allclose(x.grad, [[1.0, 1.0, -2.0]])
 
 
+def test_an_empty_batch_goes_through_forward_and_backward():
+    x = ag.Tensor(np.zeros((0, 2, 6, 6)))
+    W = ag.Tensor(RNG.normal(size=(3, 2, 3, 3)))
+    y = ag.max_pool2d(ag.relu(ag.conv2d(x, W, pad=1)), 2)
+    z = ag.avg_pool2d(ag.conv_transpose2d(y, np.ones((3, 2, 2, 2)), stride=2), 2)
+    assert y.shape == (0, 3, 3, 3) and z.shape == (0, 2, 3, 3)
+    (ag.log_softmax(ag.im2col(z, 2, 2), axis=1).sum() + z.sum()).backward()
+    assert x.grad.shape == x.shape and W.grad.shape == W.shape and not W.grad.any()
+    net = ag.book.SimpleConvNet(input_dim=(1, 8, 8), rng=np.random.default_rng(0),
+                                conv_param={"filter_num": 2, "filter_size": 3, "pad": 0,
+                                            "stride": 1})
+    assert net.predict(np.zeros((0, 1, 8, 8))).shape == (0, 10)
+
+
 def test_float32_stays_float32():
     x = ag.Tensor(X.astype(np.float32))
     W = ag.Tensor(RNG.normal(size=(3, 2, 2, 2)).astype(np.float32))

@@ -201,7 +201,7 @@ def _affine_step(i: int, key: int):
     W, b = f"W{key}", f"b{key}"
     def step(h, P, train):
         if h.ndim > 2:  # the book's Affine flattens images to rows
-            h = np.reshape(h, (h.shape[0], -1))
+            h = np.reshape(h, (h.shape[0], int(np.prod(h.shape[1:]))))
         return apply(Affine, h, P[W], P[b])
 
     return f"Affine{i}", step

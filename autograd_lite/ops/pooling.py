@@ -142,8 +142,9 @@ class AvgPooling(Op):
     def backward(saved, g):
         (n, c, h, w), ph, pw, stride, pad = saved
         oh, ow = g.shape[2], g.shape[3]
-        rows = np.reshape(np.transpose(g, (0, 2, 3, 1)), (n * oh * ow, c, 1)) / (ph * pw)
-        gcol = np.reshape(np.broadcast_to(rows, (n * oh * ow, c, ph * pw)), (n * oh * ow, -1))
+        m, k = n * oh * ow, ph * pw
+        rows = np.reshape(np.transpose(g, (0, 2, 3, 1)), (m, c, 1)) / k
+        gcol = np.reshape(np.broadcast_to(rows, (m, c, k)), (m, c * k))
         return (call(Col2Im, gcol, input_shape=(n, c, h, w), filter_h=ph, filter_w=pw,
                      stride=stride, pad=pad),)
 
