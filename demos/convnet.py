@@ -4,7 +4,8 @@ The network: two 3x3 convolutions (32 filters each, padding 1) with ReLU, 2x2 ma
 dropout 0.25, a hidden layer of 64 ReLU units and 10 classes; Adam (lr 0.002, cosine decay),
 minibatches of 32, 20 epochs on the 1,438 training images of ``ag.data.load_digits(flatten=False)``
 (``(N, 1, 8, 8)``). On the same split the MLP of the README reaches 97.49%; this network reaches
-98.3% to 98.9% (seeds 0, 1, 2) in well under a minute on 2 cores.
+98.33% with ``--seed 0`` (353 of 359; seeds 1 and 2: 98.89%, 98.61%) in under a minute on 2
+cores. ``--seed`` seeds the weights, the batches and dropout; the split is always the README's.
 
 Pictures, as in the book's chapter 7:
 
@@ -135,7 +136,8 @@ def main(out=None, seed: int = 0, tiny: bool = False, epochs: int | None = None)
     rng = np.random.default_rng(seed)
     epochs = epochs if epochs is not None else (3 if tiny else 20)
     with session(NAME) as watch:
-        (x_train, t_train), (x_test, t_test) = ag.data.load_digits(flatten=False, seed=seed)
+        # the README's split (seed 0) whatever --seed, so the MLP's 97.49% is comparable
+        (x_train, t_train), (x_test, t_test) = ag.data.load_digits(flatten=False)
         if tiny:
             x_train, t_train = x_train[:300], t_train[:300]
         data = (x_train.astype(np.float64), t_train, x_test.astype(np.float64), t_test)
