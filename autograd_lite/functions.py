@@ -11,19 +11,26 @@ from . import checks
 from .ops import (
     Add,
     Affine,
+    AvgPooling,
     BroadcastTo,
+    Col2Im,
+    Convolution,
+    ConvTranspose,
     Div,
     Dropout,
     Exp,
     GetItem,
+    Im2Col,
     LeakyReLU,
     Log,
+    LogSoftmax,
     MatMul,
     Max,
     Mean,
     MeanSquaredError,
     Mul,
     Neg,
+    Pooling,
     Pow,
     ReLU,
     Reshape,
@@ -33,6 +40,7 @@ from .ops import (
     SoftmaxWithLoss,
     Sub,
     Sum,
+    SumTo,
     Tanh,
     Transpose,
 )
@@ -42,6 +50,8 @@ __all__ = [
     "add", "sub", "mul", "div", "neg", "pow", "matmul", "affine", "relu", "leaky_relu", "sigmoid",
     "tanh", "exp", "log", "sum", "mean", "max", "reshape", "transpose", "broadcast_to", "getitem",
     "softmax", "softmax_with_loss", "sigmoid_with_loss", "mean_squared_error", "dropout",
+    "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "im2col", "col2im", "sum_to",
+    "log_softmax",
 ]
 
 
@@ -92,3 +102,54 @@ def dropout(x, ratio=0.5, train=True, rng=None):
     keep = rng.random(data.shape) >= ratio
     mask = keep.astype(data.dtype if data.dtype.kind == "f" else np.float64) / (1.0 - ratio)
     return apply(Dropout, x, mask)
+
+
+def _with_bias(op, x, W, b, stride, pad):
+    if b is None:
+        return apply(op, x, W, stride=stride, pad=pad)
+    return apply(op, x, W, b, stride=stride, pad=pad)
+
+
+def conv2d(x, W, b=None, stride=1, pad=0):
+    """The book's convolution of ``x`` (N, C, H, W) with filters ``W`` (FN, C, FH, FW), plus
+    ``b`` (FN,) when given: a ``Convolution`` node. ``stride``/``pad``: an int or ``(h, w)``."""
+    return _with_bias(Convolution, x, W, b, stride, pad)
+
+
+def conv_transpose2d(x, W, b=None, stride=1, pad=0):
+    """Transposed convolution of ``x`` (N, C_in, H, W) with ``W`` (C_in, C_out, FH, FW)
+    (PyTorch's layout): the adjoint of ``conv2d`` in x. Output height
+    (H - 1) * stride - 2 * pad + FH (the width likewise)."""
+    return _with_bias(ConvTranspose, x, W, b, stride, pad)
+
+
+def max_pool2d(x, pool_h, pool_w=None, stride=None, pad=0):
+    """The maximum of each ``pool_h x pool_w`` window (``stride`` defaults to the pool size):
+    a ``Pooling`` node; the gradient goes to one maximum per window."""
+    return apply(Pooling, x, pool_h=pool_h, pool_w=pool_w, stride=stride, pad=pad)
+
+
+def avg_pool2d(x, pool_h, pool_w=None, stride=None, pad=0):
+    """The mean of each ``pool_h x pool_w`` window, zero padding counted (PyTorch's default)."""
+    return apply(AvgPooling, x, pool_h=pool_h, pool_w=pool_w, stride=stride, pad=pad)
+
+
+def im2col(x, filter_h, filter_w, stride=1, pad=0):
+    """The book's ``im2col`` as a node: (N, C, H, W) -> (N*OH*OW, C*FH*FW)."""
+    return apply(Im2Col, x, filter_h=filter_h, filter_w=filter_w, stride=stride, pad=pad)
+
+
+def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):
+    """The book's ``col2im`` as a node: rows added back onto their windows of ``input_shape``."""
+    return apply(Col2Im, col, input_shape=tuple(input_shape), filter_h=filter_h,
+                 filter_w=filter_w, stride=stride, pad=pad)
+
+
+def sum_to(x, shape):
+    """``x`` summed down to ``shape`` (the reverse of broadcasting, DeZero's ``sum_to``)."""
+    return apply(SumTo, x, shape=tuple(shape) if not isinstance(shape, int) else (shape,))
+
+
+def log_softmax(x, axis=-1):
+    """log(softmax(x)) along ``axis``, in the stable form."""
+    return apply(LogSoftmax, x, axis=axis)

@@ -16,9 +16,19 @@ from pathlib import Path
 
 import numpy as np
 
-from . import chains, environment, gradchecks, harness, higher_order, pictures, report, training
+from . import (
+    chains,
+    convnet,
+    environment,
+    gradchecks,
+    harness,
+    higher_order,
+    pictures,
+    report,
+    training,
+)
 
-SECTIONS = ("training", "per-node", "long-chains", "hvp", "gradcheck", "pictures")
+SECTIONS = ("training", "convnet", "per-node", "long-chains", "hvp", "gradcheck", "pictures")
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
 FULL = {
@@ -87,6 +97,12 @@ def main(argv=None) -> int:
              intro + report.training_table(results["training"]))
         emit("Training step, best round (the least disturbed of the rounds)",
              report.training_table(results["training best"]))
+    if "convnet" in sections:
+        n = 100 if not args.quick else 4
+        results["convnet"] = convnet.measure(n, sizes["rounds"], notes, sizes["block"])
+        emit("Chapter 7 training step: SimpleConvNet, batch "
+             f"{n}, (1, 28, 28), 30 filters 5x5, pool 2x2, hidden 100; medians of "
+             f"{sizes['rounds']} interleaved rounds", convnet.table(results["convnet"]))
     if "per-node" in sections:
         results["per-node"], results["per-node best"] = chains.per_node(
             sizes["chain"], sizes["rounds"], torch_ok, sizes["block"]

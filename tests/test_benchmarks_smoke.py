@@ -90,3 +90,21 @@ def test_the_floor_gives_the_engines_gradient_and_runs(capsys):
     assert "floor" in capsys.readouterr().out
     assert floor.main(["--batch", "2", "--rounds", "2"]) == 0  # checks all four make one update
     assert "ops alone, no engine" in capsys.readouterr().out
+
+
+def test_convnet_baseline_and_engine_make_the_same_update():
+    from benchmarks import convnet
+
+    rng = np.random.default_rng(0)
+    params = convnet.initial_params(rng, np.float64)
+    x, t = convnet.batch(rng, 3, np.float64)
+    book = convnet.BookStep({k: v.copy() for k, v in params.items()})
+    ours = convnet.AgBookStep({k: v.copy() for k, v in params.items()})
+    book.step(x, t)
+    ours.step(x, t)
+    for key in params:
+        assert np.any(book.params()[key] != params[key])
+        np.testing.assert_allclose(ours.params()[key], book.params()[key], rtol=1e-10, atol=1e-14)
+    notes = []
+    result = convnet.measure(2, 1, notes, block_seconds=0.0)
+    assert convnet.REFERENCE in result and "ratio" in convnet.table(result)

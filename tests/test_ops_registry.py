@@ -75,7 +75,112 @@ REFERENCES = {
     "LogAddExp": lambda a, p: np.log(np.exp(a[0]) + np.exp(a[1])),
     "Cast": lambda a, p: a[0].astype(p["dtype"]),
     "ScatterAdd": lambda a, p: _scatter_add(a[0], p["shape"], p["index"]),
+    "Im2Col": lambda a, p: _im2col(a[0], p["filter_h"], p["filter_w"], p["stride"], p["pad"]),
+    "Col2Im": lambda a, p: _col2im(a[0], p["input_shape"], p["filter_h"], p["filter_w"],
+                                   p["stride"], p["pad"]),
+    "Convolution": lambda a, p: _conv(*a, **p),
+    "ConvTranspose": lambda a, p: _conv_transpose(*a, **p),
+    "Pooling": lambda a, p: _pool(a[0], np.max, -np.inf, **p),
+    "AvgPooling": lambda a, p: _pool(a[0], np.mean, 0.0, **p),
+    "Unpool": lambda a, p: _scatter_add(a[0], p["shape"], np.unravel_index(p["index"], p["shape"])),
+    "LogSoftmax": lambda a, p: np.log(_softmax(a[0], p["axis"])),
+    "SumTo": lambda a, p: _sum_to(a[0], p["shape"]),
 }
+
+
+# ----- convolution references: direct loops over output positions, from the definitions -----
+
+def _hw(v):
+    return (v, v) if np.isscalar(v) else tuple(v)
+
+
+def _padded(x, pad, fill=0.0):
+    ph, pw = _hw(pad)
+    n, c, h, w = x.shape
+    out = np.full((n, c, h + 2 * ph, w + 2 * pw), fill)
+    out[:, :, ph:ph + h, pw:pw + w] = x
+    return out
+
+
+def _im2col(x, fh, fw, stride, pad):
+    """Row (n, p, q) = the window at (p * sh, q * sw) of the zero-padded x, ordered (c, i, j)."""
+    (sh, sw), xp = _hw(stride), _padded(x, pad)
+    oh, ow = (xp.shape[2] - fh) // sh + 1, (xp.shape[3] - fw) // sw + 1
+    rows = []
+    for n in range(x.shape[0]):
+        for p in range(oh):
+            for q in range(ow):
+                rows.append(xp[n, :, p * sh:p * sh + fh, q * sw:q * sw + fw].ravel())
+    return np.array(rows)
+
+
+def _col2im(col, shape, fh, fw, stride, pad):
+    """Each row added back onto its window of a zero padded image, which is then cropped."""
+    (sh, sw), (ph, pw) = _hw(stride), _hw(pad)
+    n_, c, h, w = shape
+    img = np.zeros((n_, c, h + 2 * ph, w + 2 * pw))
+    oh, ow = (h + 2 * ph - fh) // sh + 1, (w + 2 * pw - fw) // sw + 1
+    k = 0
+    for n in range(n_):
+        for p in range(oh):
+            for q in range(ow):
+                img[n, :, p * sh:p * sh + fh, q * sw:q * sw + fw] += col[k].reshape(c, fh, fw)
+                k += 1
+    return img[:, :, ph:ph + h, pw:pw + w]
+
+
+def _conv(x, W, b=None, stride=1, pad=0):
+    """y[n, f, p, q] = sum_{c, i, j} W[f, c, i, j] xpad[n, c, p sh + i, q sw + j] + b[f]."""
+    (sh, sw), xp = _hw(stride), _padded(x, pad)
+    fn, _, fh, fw = W.shape
+    oh, ow = (xp.shape[2] - fh) // sh + 1, (xp.shape[3] - fw) // sw + 1
+    y = np.zeros((x.shape[0], fn, oh, ow))
+    for n in range(x.shape[0]):
+        for f in range(fn):
+            for p in range(oh):
+                for q in range(ow):
+                    window = xp[n, :, p * sh:p * sh + fh, q * sw:q * sw + fw]
+                    y[n, f, p, q] = np.sum(window * W[f]) + (0.0 if b is None else b[f])
+    return y
+
+
+def _conv_transpose(x, W, b=None, stride=1, pad=0):
+    """Each input pixel scatters x[n, c, p, q] * W[c] onto the window at (p sh, q sw) of a
+    padded output, which is then cropped by pad on every side."""
+    (sh, sw), (ph, pw) = _hw(stride), _hw(pad)
+    n_, c_in, h, w = x.shape
+    _, c_out, fh, fw = W.shape
+    full = np.zeros((n_, c_out, (h - 1) * sh + fh, (w - 1) * sw + fw))
+    for n in range(n_):
+        for c in range(c_in):
+            for p in range(h):
+                for q in range(w):
+                    full[n, :, p * sh:p * sh + fh, q * sw:q * sw + fw] += x[n, c, p, q] * W[c]
+    y = full[:, :, ph:full.shape[2] - ph, pw:full.shape[3] - pw]
+    return y if b is None else y + b.reshape(1, -1, 1, 1)
+
+
+def _pool(x, reduce, fill, pool_h, pool_w=None, stride=None, pad=0):
+    pool_w = pool_h if pool_w is None else pool_w
+    (sh, sw) = _hw((pool_h, pool_w) if stride is None else stride)
+    xp = _padded(x, pad, fill)
+    oh, ow = (xp.shape[2] - pool_h) // sh + 1, (xp.shape[3] - pool_w) // sw + 1
+    y = np.zeros(x.shape[:2] + (oh, ow))
+    for p in range(oh):
+        for q in range(ow):
+            window = xp[:, :, p * sh:p * sh + pool_h, q * sw:q * sw + pool_w]
+            y[:, :, p, q] = reduce(window, axis=(2, 3))
+    return y
+
+
+def _sum_to(x, shape):
+    """Sum over the leading axes, then over each axis the target has as 1."""
+    while x.ndim > len(shape):
+        x = x.sum(axis=0)
+    for axis, size in enumerate(shape):
+        if size == 1:
+            x = x.sum(axis=axis, keepdims=True)
+    return x
 
 
 def _scatter_add(g, shape, index):
@@ -118,7 +223,8 @@ def test_registry_holds_the_named_nodes():
         "Add", "Sub", "Mul", "Div", "Neg", "Pow", "MatMul", "Affine", "ReLU", "LeakyReLU",
         "Sigmoid", "Tanh", "Exp", "Log", "Sum", "Mean", "Max", "Reshape", "Transpose", "GetItem",
         "BroadcastTo", "Softmax", "SoftmaxWithLoss", "SigmoidWithLoss", "MeanSquaredError",
-        "Dropout",
+        "Dropout", "Convolution", "Pooling", "ConvTranspose", "AvgPooling", "Im2Col", "Col2Im",
+        "LogSoftmax", "SumTo",
     }  # fmt: skip
     assert expected <= set(ag.REGISTRY)
 

@@ -11,6 +11,9 @@ A reader's chapter 5 and 6 scripts run by changing only their imports: each of
     from common.util import smooth_curve, shuffle_dataset
     from common.gradient import numerical_gradient
     from common.functions import softmax, cross_entropy_error, sigmoid
+    from simple_convnet import SimpleConvNet
+    from deep_convnet import DeepConvNet
+    from common.util import im2col, col2im
 
 becomes ``from autograd_lite.book import ...`` with the same names.
 
@@ -21,6 +24,7 @@ book's ``+ 1e-7``: a script run after ``np.random.seed(s)`` prints the book's nu
 (``tests/test_book_same_numbers.py``). See ``docs/book.md`` for the differences.
 """
 
+from .convnet import Convolution, DeepConvNet, Pooling, SimpleConvNet
 from .functions import (
     cross_entropy_error,
     identity_function,
@@ -48,6 +52,7 @@ from .network import BookNetwork
 from .networks import MultiLayerNet, MultiLayerNetExtend, TwoLayerNet
 from .optimizers import SGD, AdaGrad, Adam, BookOptimizer, Momentum, Nesterov, RMSprop
 from .trainer import Trainer, shuffle_dataset, smooth_curve
+from .util import col2im, im2col
 
 __all__ = [
     "TwoLayerNet", "MultiLayerNet", "MultiLayerNetExtend", "BookNetwork",
@@ -57,4 +62,5 @@ __all__ = [
     "Trainer", "smooth_curve", "shuffle_dataset", "numerical_gradient",
     "identity_function", "step_function", "sigmoid", "sigmoid_grad", "relu", "relu_grad",
     "softmax", "mean_squared_error", "cross_entropy_error", "softmax_loss",
+    "SimpleConvNet", "DeepConvNet", "Convolution", "Pooling", "im2col", "col2im",
 ]

@@ -170,7 +170,9 @@ def check_local(
     reduced = _reduce_gradients(op, arrays, grads, needs, names, checks, notes)
 
     # central differences of sum(g * forward) on float64 copies
-    works = [np.array(a, dtype=np.float64) if a.dtype.kind == "f" else a.copy() for a in arrays]
+    # C order: the perturbations go through work.reshape(-1), which must be a view
+    works = [np.array(a, dtype=np.float64, order="C") if a.dtype.kind == "f" else a.copy()
+             for a in arrays]
     g64 = g.astype(np.float64)
 
     def evaluate() -> float:
