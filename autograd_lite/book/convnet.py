@@ -45,7 +45,7 @@ class Convolution(_EngineLayer):
 
     def forward(self, x):
         self.x = np.asarray(x)
-        self._leaves = (_leaf(self.x), _leaf(self.W), _leaf(self.b))
+        self._leaves = (_leaf(self.x, self), _leaf(self.W, self), _leaf(self.b, self))
         return self._record(ConvolutionOp, *self._leaves, stride=self.stride, pad=self.pad)
 
     def backward(self, dout):
@@ -67,7 +67,7 @@ class Pooling(_EngineLayer):
 
     def forward(self, x):
         self.x = np.asarray(x)
-        self._leaves = (_leaf(self.x),)
+        self._leaves = (_leaf(self.x, self),)
         return self._record(PoolingOp, *self._leaves, pool_h=self.pool_h, pool_w=self.pool_w,
                             stride=self.stride, pad=self.pad)
 
