@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 
 import autograd_lite as ag
-from autograd_lite.book.gradient import numerical_gradient
 from autograd_lite.book import (
     BatchNormalization,
     Convolution,
@@ -25,6 +24,7 @@ from autograd_lite.book import (
     col2im,
     im2col,
 )
+from autograd_lite.book.gradient import numerical_gradient
 from benchmarks.baselines import book_convnet as book
 
 SMALL = {"filter_num": 4, "filter_size": 3, "pad": 0, "stride": 1}
