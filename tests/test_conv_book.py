@@ -95,8 +95,10 @@ def test_gradient_agrees_with_numerical_gradient_to_1e_6_away_from_kinks():
         backprop = net.gradient(x, t)
         # the book's loss has + 1e-7 inside the log and its backward ignores it, so the exact
         # loss (loss_tensor, without it) is what backprop's gradient is compared with to 1e-6
-        exact = {key: numerical_gradient(lambda _: net.loss_tensor(x, t).item(), value)
-                 for key, value in net.params.items()}
+        def exact_loss(_, net=net, x=x, t=t):
+            return net.loss_tensor(x, t).item()
+
+        exact = {key: numerical_gradient(exact_loss, value) for key, value in net.params.items()}
         books = net.numerical_gradient(x, t)
         for key in net.params:
             assert np.max(np.abs(exact[key] - backprop[key])) < 1e-6, (seed, key)
