@@ -10,6 +10,8 @@ from benchmarks import __main__ as bench
 from benchmarks import chains, harness, training
 from benchmarks.baselines import BookTwoLayerNet, FlatTwoLayerNet
 
+pytestmark = pytest.mark.slow  # the fast loop: pytest -m "not slow"
+
 
 def _start(dtype=np.float64, n=5):
     rng = np.random.default_rng(0)

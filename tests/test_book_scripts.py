@@ -17,6 +17,8 @@ import pytest
 from autograd_lite.book import Trainer, TwoLayerNet, shuffle_dataset, smooth_curve
 from autograd_lite.errors import InvalidArgumentError, ShapeError
 
+pytestmark = pytest.mark.slow  # the fast loop: pytest -m "not slow"
+
 pytest.importorskip("sklearn")  # load_digits reads the digits that ship with scikit-learn
 
 

@@ -21,6 +21,8 @@ import pytest
 
 from autograd_lite.cli import main
 
+pytestmark = pytest.mark.slow  # the fast loop: pytest -m "not slow"
+
 
 def _tiny_mnist_folder(folder: Path) -> Path:
     """A small ``mnist.npz`` in the layout the real file has (uint8 28x28 images, labels)."""

@@ -11,6 +11,8 @@ import pytest
 import autograd_lite as ag
 from autograd_lite.cli import main
 
+pytestmark = pytest.mark.slow  # the fast loop: pytest -m "not slow"
+
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 ARTEFACTS = ("learning_curves.png", "graph.png", "gradcheck.txt", "weights.npz",
              "input_scaling.npz")

@@ -15,6 +15,8 @@ import textwrap
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.slow  # the fast loop: pytest -m "not slow"
+
 pytest.importorskip("matplotlib")
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from test_demos import assert_png, load
 
+pytestmark = pytest.mark.slow  # the fast loop: pytest -m "not slow"
+
 pytest.importorskip("matplotlib", reason="the demos need the demo extra")
 pytest.importorskip("sklearn")
 

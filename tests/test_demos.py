@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.slow  # the fast loop: pytest -m "not slow"
+
 DEMOS = Path(__file__).resolve().parents[1] / "demos"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -15,6 +15,8 @@ import pytest
 
 from autograd_lite.cli.main import main
 
+pytestmark = pytest.mark.slow  # the fast loop: pytest -m "not slow"
+
 LIMIT = 2**30  # 1 GiB of address space: the "no input makes it use more than ~1 GB"
 TIMEOUT = 120  # a hang fails the test instead of stopping the suite (not a speed assertion)
 

@@ -11,6 +11,8 @@ import pytest
 
 import autograd_lite as ag
 
+pytestmark = pytest.mark.slow  # the fast loop: pytest -m "not slow"
+
 
 def _chain(n):
     x = ag.Tensor([1.0, 2.0], name="x")

@@ -18,6 +18,8 @@ import pytest
 import autograd_lite as ag
 from autograd_lite.data.mnist import IDX_FILES
 
+pytestmark = pytest.mark.slow  # the fast loop: pytest -m "not slow"
+
 
 def _write_idx_folder(folder, images_raw: bytes | None = None, n=3):
     rng = np.random.default_rng(0)

@@ -14,6 +14,8 @@ import pytest
 
 import autograd_lite as ag
 
+pytestmark = pytest.mark.slow  # the fast loop: pytest -m "not slow"
+
 
 @pytest.fixture(autouse=True)
 def one_blas_thread():
