@@ -155,7 +155,9 @@ def test_relu_at_zero_is_a_counted_kink_not_a_failure():
     c = ag.gradcheck(lambda x: ag.relu(x) * 2.0, [x])["x"]
     assert c.ok and c.status == "passed" and c.n_kinks == 2
     assert c.kink_indices == [(0,), (3,)]
-    assert "2 non-differentiable point(s) skipped" in c.message
+    assert "2 element(s) at a kink, judged against the one-sided derivatives: (0,), (3,)" in (
+        c.message
+    )
 
 
 def test_max_with_ties_is_a_kink():
@@ -176,10 +178,10 @@ def test_a_smooth_function_with_large_curvature_is_not_a_kink():
     assert c.ok and c.n_kinks == 0
 
 
-def test_fast_mode_through_a_kink_is_inconclusive_not_failed():
+def test_fast_mode_through_one_kink_is_judged_not_skipped():
     x = np.array([0.0, 1.0, -1.0])
     report = ag.gradcheck(lambda x: ag.relu(x), [x], mode="fast")
-    assert report.ok and report.status == "inconclusive" and report["x"].n_kinks == 3
+    assert report.ok and report.status == "passed" and report["x"].n_kinks == 3
 
 
 # ----- precision --------------------------------------------------------------------------
@@ -197,11 +199,9 @@ def test_a_function_computing_in_float32_gets_dtype_tolerances_and_no_false_fail
     f = lambda x: ag.apply(Cast32, x).tanh() * 3.0  # noqa: E731
     for mode in ("full", "fast"):
         report = ag.gradcheck(f, [x], mode=mode)
-        assert report.ok and report.precision.limited, report
+        assert report.ok and report.status == "passed" and report.precision.limited, report
         assert report.precision.eps == pytest.approx(np.finfo(np.float32).eps ** (1 / 3))
-        assert report.precision.rtol > 1e-3 and any(
-            "computes in float32" in n for n in report.notes
-        )
+        assert any("f computes in float32 inside" in n for n in report.notes)
 
 
 def test_a_wrong_gradient_in_float32_still_fails():
@@ -210,17 +210,17 @@ def test_a_wrong_gradient_in_float32_still_fails():
     assert report.precision.limited and report.status == "failed"
 
 
-def test_an_error_within_float32_noise_is_inconclusive():
+def test_a_two_percent_error_in_a_float32_function_is_caught():
     class NoisyCast32(Cast32):
         label = "NoisyCast32"
 
         @staticmethod
         def backward(dtype, g):
-            return ((g * (1 + 2e-2)).astype(dtype),)  # beyond rtol 4.9e-3, within 10x of it
+            return ((g * (1 + 2e-2)).astype(dtype),)
 
     report = ag.gradcheck(lambda x: ag.apply(NoisyCast32, x), [np.array([0.5, 1.0])])
-    assert report.ok and report.status == "inconclusive"
-    assert "floating-point precision" in report["x"].message
+    assert report.precision.limited and report.status == "failed"
+    assert "gradient off at 2 of 2 element(s)" in report["x"].message
 
 
 # ----- safety: no mutation, no gradients left behind --------------------------------------
@@ -318,12 +318,11 @@ def test_a_function_that_writes_into_its_input_is_refused():
         ag.gradcheck(f, [np.ones(3)])
 
 
-def test_a_point_next_to_the_edge_of_the_domain_is_inconclusive_not_passed():
+def test_next_to_the_edge_of_the_domain_the_step_shrinks_until_f_is_defined():
     report = ag.gradcheck(lambda x: ag.log(x), [np.array([1e-7, 1.0])])  # log(1e-7 - 1e-6)
     c = report["x"]
-    assert report.ok and c.status == "inconclusive" and c.n_undefined == 1
-    assert "NaN or inf within eps of 1 element(s)" in c.message
-    assert c.worst_index == (1,) and np.isfinite(c.max_abs_error)
+    assert report.ok and c.status == "passed" and c.n_undefined == 0
+    np.testing.assert_allclose(c.numerical, c.analytic, rtol=1e-4)
 
 
 def test_a_float32_closure_parameter_mixed_with_float64_data_is_not_precision_limited():

@@ -21,8 +21,8 @@ def check_graph(
     loss,
     *,
     eps: float = 1e-6,
-    atol: float = 1e-5,
-    rtol: float = 1e-3,
+    atol: float = 1e-8,
+    rtol: float = 1e-6,
     seed: int = 0,
     mode: str = "auto",
 ) -> GraphCheckReport:
