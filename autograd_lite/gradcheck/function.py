@@ -160,8 +160,11 @@ def gradcheck(
     checks = contract_checks(graph, np.random.default_rng([seed, 1]))
     if out.requires_grad:
         _backward_restoring_foreign_grads(out, G, graph, leaves)
+    saved_written = any(c.name == "no op writes into saved" and not c.ok for c in checks)
     for s, leaf in zip(specs, leaves):
-        if not np.array_equal(leaf.data, s["data"], equal_nan=True):
+        # an op that writes into its saved values may have written into a leaf it saved:
+        # that is reported by name above (the leaves are copies; the user's data is safe)
+        if not saved_written and not np.array_equal(leaf.data, s["data"], equal_nan=True):
             raise InvalidArgumentError(
                 f"gradcheck: f changed its input {s['name']!r} in place; a checked function must "
                 "leave its inputs alone (build new Tensors instead)"

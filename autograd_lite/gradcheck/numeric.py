@@ -45,6 +45,8 @@ HALVING = 0.25
 INNER_BUDGET = 64
 #: non-finite values next to x: the step is shrunk by 10 up to this many times
 SHRINKS = 3
+#: an entry that disagrees is judged again with steps this many times smaller, this often
+RETRY_FACTOR, RETRIES = 16.0, 2
 
 
 def validate_settings(who: str, eps, atol, rtol) -> None:
@@ -190,10 +192,34 @@ def judge(phi, a: float, h: float, ctx: Context, inner=None) -> Entry:
 
     ``phi(t)`` returns ``(output array, step actually taken)``; ``inner(ts)``, when given,
     returns the intermediate values at the steps ``ts`` for the hidden-kink examination.
+    An entry that does not agree is looked at again with smaller steps (a kink closer than
+    the step spoils both sides' slopes; a smaller step gets past it) before it can fail.
     """
     a = float(a)
     if not math.isfinite(a):
         return Entry(SMOOTH, float("nan"), 0.0, False)
+    entry = _judge_at(phi, a, h, ctx)
+    step = h
+    for _ in range(RETRIES):
+        if entry.ok or entry.kind == UNDEFINED:
+            return entry
+        step /= RETRY_FACTOR
+        again = _judge_at(phi, a, step, ctx)
+        if again.ok:
+            return again
+    if entry.ok or inner is None or ctx.budget <= 0:
+        return entry
+    ctx.budget -= 1
+    found = hidden_kinks(inner, h, ctx.prec.machine_eps)
+    if found >= 2 or (found == 1 and entry.kind == SMOOTH):
+        entry.kind, entry.ok, entry.kinks_inside = UNJUDGED, True, found
+    else:
+        entry.kinks_inside = found
+    return entry
+
+
+def _judge_at(phi, a: float, h: float, ctx: Context) -> Entry:
+    """One judgement of ``a`` with the step ``h`` (and ``h / 2`` where it is needed)."""
     with np.errstate(all="ignore"):
         pair = _finite_pair(phi, h)
         if pair is None:
@@ -219,8 +245,7 @@ def judge(phi, a: float, h: float, ctx: Context, inner=None) -> Entry:
         right2, left2 = ctx.diff(plus2, ctx.base) / hp2, ctx.diff(ctx.base, minus2) / hm2
     noise2 = 2 * ctx.noise_value / (hp2 + hm2)
     one_sided_noise = 2 * ctx.noise_value / min(hp2, hm2)
-    gap1, gap2 = right1 - left1, right2 - left2
-    smooth = abs(gap2 - gap1 / 2) <= HALVING * abs(gap1) + 4 * one_sided_noise
+    smooth = _smooth(right1, left1, right2, left2, 4 * one_sided_noise)
     if smooth:
         estimate = (4 * d2 - d1) / 3
         allowed = ctx.floor(estimate) + abs(d1 - d2) + 2 * noise2 + ctx.analytic_noise(a)
@@ -235,15 +260,23 @@ def judge(phi, a: float, h: float, ctx: Context, inner=None) -> Entry:
         nearer = left2 if abs(a - left2) <= abs(a - right2) else right2
         allowed = max(err_l, err_r) + slack
         entry = Entry(KINK, nearer, allowed, low <= a <= high, left2, right2)
-    if entry.ok or inner is None or ctx.budget <= 0:
-        return entry
-    ctx.budget -= 1
-    found = hidden_kinks(inner, h, ctx.prec.machine_eps)
-    if found >= 2 or (found == 1 and entry.kind == SMOOTH):
-        entry.kind, entry.ok, entry.kinks_inside = UNJUDGED, True, found
-    else:
-        entry.kinks_inside = found
     return entry
+
+
+def _smooth(right1, left1, right2, left2, noise):
+    """Whether one-sided slopes at steps h and h/2 look like a smooth function's.
+
+    Smooth: the gap between the sides halves with the step (it is ``h * phi''``), and each
+    side moves towards the middle by the same amount (``h * phi'' / 4``). A kink at 0 keeps
+    the gap; a kink between 0 and h moves one side only. Works elementwise on arrays too.
+    """
+    gap1, gap2 = right1 - left1, right2 - left2
+    moved_right, moved_left = right1 - right2, left2 - left1
+    halves = np.abs(gap2 - gap1 / 2) <= HALVING * np.abs(gap1) + noise
+    even = np.abs(moved_right - moved_left) <= (
+        HALVING * (np.abs(moved_right) + np.abs(moved_left)) + noise
+    )
+    return halves & even
 
 
 def hidden_kinks(inner, h: float, machine_eps: float) -> int:
@@ -269,17 +302,11 @@ def hidden_kinks(inner, h: float, machine_eps: float) -> int:
         with np.errstate(all="ignore"):
             right1, left1 = (yp - y0) / h, (y0 - ym) / h
             right2, left2 = (yp2 - y0) / (h / 2), (y0 - ym2) / (h / 2)
-            gap1, gap2 = right1 - left1, right2 - left2
             scale = np.abs(ym) + np.abs(yp) + np.abs(y0)
             noise = 4 * NOISE * machine_eps * scale / (h / 2)
-            size = np.maximum(np.abs(gap1), np.abs(gap2))
             slopes = [np.abs(right1), np.abs(left1), np.abs(right2), np.abs(left2)]
-            steep = np.maximum.reduce(slopes)
-            like = (
-                (size > noise + 1e-6 * steep)
-                & (np.abs(gap2 - gap1 / 2) > HALVING * np.abs(gap1) + noise)
-                & np.isfinite(size)
-            )
+            noise = noise + 1e-6 * np.maximum.reduce(slopes)
+            like = ~_smooth(right1, left1, right2, left2, noise) & np.isfinite(noise)
         kinked.append(bool(like.any()))
         if like.any() and not any(kinked[p] for p in parents[k]):
             count += int(like.sum())
