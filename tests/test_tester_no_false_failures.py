@@ -6,9 +6,10 @@ float32 computation inside, larger shapes. Each program is checked in full and i
 Each regime asserts that its hard cases were really drawn (kinks met, float32 computation,
 ...), so a generator drifting away from them fails the test instead of passing it.
 
-The ``ci`` profile runs 30 programs per regime. ``HYPOTHESIS_PROFILE=thorough`` runs 10,000 per
-regime (``GRADCHECK_PROGRAMS=n`` sets another number); with ``GRADCHECK_FIGURES=path`` each regime appends its counts to ``path`` as one JSON
-line. Run with ``-s`` to see the line each regime prints.
+The ``ci`` profile runs 30 programs per regime. ``HYPOTHESIS_PROFILE=thorough`` runs 10,000
+per regime (``GRADCHECK_PROGRAMS=n`` sets another number); with ``GRADCHECK_FIGURES=path``
+each regime appends its counts to ``path`` as one JSON line. Run with ``-s`` to see the line
+each regime prints.
 """
 
 from __future__ import annotations

@@ -69,7 +69,8 @@ def test_a_failure_is_reported_with_the_op_named():
     f, inputs, _, _ = case(bad, np.random.default_rng(0))
     report = ag.gradcheck(f, inputs)
     [check] = [c for c in report.failures if c.name == "no op writes into g"]
-    assert re.match(r"ReLUWritingIntoG \(node \d of 4\): backward wrote into its upstream", check.message)
+    pattern = r"ReLUWritingIntoG \(node \d of 4\): backward wrote into its upstream"
+    assert re.match(pattern, check.message)
     with pytest.raises(ag.GradcheckError) as info:
         ag.gradcheck(f, inputs, raise_on_failure=True)
     assert "no op writes into g" in failing(info.value.report)
@@ -128,7 +129,8 @@ def test_check_graph_names_the_broken_node_after_backward_freed_the_graph():
     loss.backward()
     assert h.node.freed
     report = ag.check_graph(loss)
-    assert [n.label for n in report.nodes] == ["MatMulTransposedW", "Tanh", "Mul", "SoftmaxWithLoss"]
+    labels = ["MatMulTransposedW", "Tanh", "Mul", "SoftmaxWithLoss"]
+    assert [n.label for n in report.nodes] == labels
     assert [n.label for n in report.failures] == ["MatMulTransposedW"]
     bad = report.failures[0]
     assert bad.tensor is h and not bad.ok

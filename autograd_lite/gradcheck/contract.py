@@ -6,7 +6,7 @@ one that writes into ``saved`` gives right gradients until the graph is used twi
 the real backward pass, each node of the recorded graph (whoever's op it is) gets one extra
 call ``op.backward(copy of saved, g)`` with a random ``g``, and the copies are compared with
 fingerprints taken before the call. ``saved`` is treated as an opaque nesting of arrays,
-tuples, lists and dicts. A second call with ``2.5 g`` shows whether the op is linear in ``g``.
+tuples, lists and dicts. A second call with ``2 g`` shows whether the op is linear in ``g``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from ..engine import FREED
 from .numeric import upstream
 from .report import Check
 
-SCALE = 2.5
+#: a power of two: scaling by it is exact in floating point, so a backward that is linear in
+#: g returns exactly twice its result, even where its terms cancel to rounding noise
+SCALE = 2.0
 
 
 def copy_nested(value):
@@ -67,7 +69,7 @@ def _linear(first, second, needs, g) -> bool:
         b = np.asarray(gi2, dtype=np.float64)
         if a.shape != b.shape:
             return False
-        if np.linalg.norm(a - b) > np.sqrt(_eps(gi, gi2, g)) * (np.linalg.norm(a) + 1e-300):
+        if np.linalg.norm(a - b) > 64 * _eps(gi, gi2, g) * (np.linalg.norm(a) + 1e-300):
             return False
     return True
 
