@@ -12,9 +12,10 @@ import numpy as np
 from ..engine import topological_order
 from ..errors import InvalidArgumentError
 from ..tensor import Tensor
+from .graph_report import GraphCheckReport, NodeCheck
 from .local import check_local, input_names
 from .numeric import validate_settings
-from .report import GradcheckReport, GraphCheckReport, NodeCheck
+from .report import GradcheckReport
 
 
 def check_graph(

@@ -192,8 +192,8 @@ def judge(phi, a: float, h: float, ctx: Context, inner=None) -> Entry:
 
     ``phi(t)`` returns ``(output array, step actually taken)``; ``inner(ts)``, when given,
     returns the intermediate values at the steps ``ts`` for the hidden-kink examination.
-    An entry that does not agree is looked at again with smaller steps (a kink closer than
-    the step spoils both sides' slopes; a smaller step gets past it) before it can fail.
+    An entry that disagrees is looked at again with smaller steps (a kink closer than the
+    step spoils both sides' slopes; a smaller step gets past it) before it can fail.
     """
     a = float(a)
     if not math.isfinite(a):
@@ -202,10 +202,12 @@ def judge(phi, a: float, h: float, ctx: Context, inner=None) -> Entry:
     step = h
     for _ in range(RETRIES):
         if entry.ok or entry.kind == UNDEFINED:
-            return entry
+            break
         step /= RETRY_FACTOR
         again = _judge_at(phi, a, step, ctx)
-        if again.ok:
+        # a smaller step has more rounding noise: away from a kink its verdict counts only
+        # if it is as precise as the first one (else a noisy float32 step passes anything)
+        if again.ok and (entry.kind == KINK or again.error <= entry.error):
             return again
     if entry.ok or inner is None or ctx.budget <= 0:
         return entry
