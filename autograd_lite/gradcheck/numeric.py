@@ -297,14 +297,17 @@ def hidden_kinks(inner, h: float, machine_eps: float) -> int:
     if runs is None:
         return 0
     values, parents = runs
-    count = 0
+    count = widest = 0
     kinked = []
     for k in range(len(parents)):
         ym, ym2, y0, yp2, yp = (np.asarray(run[k], dtype=np.float64) for run in values)
         with np.errstate(all="ignore"):
             right1, left1 = (yp - y0) / h, (y0 - ym) / h
             right2, left2 = (yp2 - y0) / (h / 2), (y0 - ym2) / (h / 2)
+            # rounding is relative to the node's whole array: log(1 + d) near 0 has an
+            # absolute error of eps, not eps * |log(1 + d)|
             scale = np.abs(ym) + np.abs(yp) + np.abs(y0)
+            scale = np.maximum(scale, scale.max(initial=0.0))
             noise = 4 * NOISE * machine_eps * scale / (h / 2)
             slopes = [np.abs(right1), np.abs(left1), np.abs(right2), np.abs(left2)]
             noise = noise + 1e-6 * np.maximum.reduce(slopes)
@@ -312,7 +315,10 @@ def hidden_kinks(inner, h: float, machine_eps: float) -> int:
         kinked.append(bool(like.any()))
         if like.any() and not any(kinked[p] for p in parents[k]):
             count += int(like.sum())
-    return count
+        widest = max(widest, int(like.sum()))
+    # a kink passed on unchanged (ReLU, then a Mul) shows in every later node once; two
+    # kinks in one node (a ReLU over a row) count twice even below a doubtful parent
+    return max(count, widest)
 
 
 def _bind(move, restore, evaluate, inner_eval):
