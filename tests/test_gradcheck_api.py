@@ -329,3 +329,69 @@ def test_a_float32_closure_parameter_mixed_with_float64_data_is_not_precision_li
     W32 = ag.Tensor(away((3, 3)).astype(np.float32), name="W32")
     report = ag.gradcheck(lambda x: (x @ W32).tanh(), [away((2, 3))])
     assert report.status == "passed" and not report.precision.limited
+
+
+# ----- reports that help ------------------------------------------------------------------
+def test_dead_relus_pass_but_say_nothing_was_checked():
+    x = -np.abs(away((3, 4)))  # every ReLU is dead: all gradients are exactly zero
+    report = ag.gradcheck(lambda x: ag.relu(x).sum(), [x])
+    assert report.ok and report.nothing_checked and np.all(report["x"].analytic == 0)
+    assert "nothing was checked: all gradients are zero" in str(report).splitlines()[1]
+    assert "nothing was checked" in report.summary()
+
+
+def test_an_input_f_does_not_use_with_others_used_is_not_nothing_checked():
+    report = ag.gradcheck(lambda x, unused: x * 2.0, [away(3), away(3)])
+    assert report.ok and not report.nothing_checked
+    assert np.all(report["unused"].analytic == 0) and report["unused"].status == "passed"
+
+
+def test_a_long_check_says_how_long_and_that_fast_mode_exists(monkeypatch, capsys):
+    from autograd_lite.gradcheck import progress
+
+    monkeypatch.setattr(progress, "LONG", 20)
+    ag.gradcheck(lambda x: (x * x).sum(), [away((5, 5))])
+    err = capsys.readouterr().err
+    assert "gradcheck: checking 25 elements one by one" in err and "mode='fast'" in err
+    ag.gradcheck(lambda x: (x * x).sum(), [away((5, 5))], progress=False)
+    ag.gradcheck(lambda x: (x * x).sum(), [away((5, 5))], mode="fast")
+    assert capsys.readouterr().err == ""
+    ag.gradcheck(lambda x: (x * x).sum(), [away(3)], progress=True)
+    assert "checking 3 elements" in capsys.readouterr().err
+
+
+def test_bad_progress_is_refused():
+    with pytest.raises(ag.InvalidArgumentError, match="progress must be None, True or False"):
+        ag.gradcheck(lambda x: x, [np.ones(2)], progress="yes")
+
+
+def test_mixed_scales_get_accurate_slopes_and_a_tolerance_at_least_the_floors():
+    x = np.array([1e-3, 1.0, 1e3])
+    c = ag.gradcheck(lambda x: x * x * x, [x])["x"]
+    assert c.status == "passed" and c.allowed.shape == x.shape
+    assert np.all(c.allowed >= 1e-8 + 1e-6 * np.abs(c.numerical))
+    # output arrays are differenced before they are summed: the 1e9-sized element does not
+    # spoil the slope of the 1e-3 one (3e-6 times G)
+    np.testing.assert_allclose(c.numerical, c.analytic, rtol=1e-6)
+
+
+def test_check_graph_reports_a_write_into_saved():
+    class SavedScribbler(ag.Op):
+        label = "SavedScribbler"
+
+        @staticmethod
+        def forward(x):
+            return x * x, x.copy()
+
+        @staticmethod
+        def backward(x, g):
+            gx = 2 * x * g
+            x *= 0
+            return (gx,)
+
+    loss = (ag.apply(SavedScribbler, ag.Tensor(away((2, 2)))) * 3.0).sum()
+    report = ag.check_graph(loss)
+    assert [n.label for n in report.failures] == ["SavedScribbler"]
+    assert "wrote into its saved values" in report.failures[0].message
+    checked = ag.gradcheck(lambda x: ag.apply(SavedScribbler, x) * 3.0, [away((2, 2))])
+    assert "no op writes into saved" in {c.name for c in checked.failures}
