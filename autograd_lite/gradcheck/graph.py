@@ -75,7 +75,7 @@ def _node_check(tensor, report: GradcheckReport) -> NodeCheck:
     max_rel = max((c.max_rel_error for c in report.inputs), default=0.0)
     failures = report.failures
     if not failures:
-        kinks = f", {report.n_kinks} kink(s) skipped" if report.n_kinks else ""
+        kinks = f", {report.n_kinks} judged at a kink" if report.n_kinks else ""
         message = f"{node.label}: ok, max abs error {max_abs:.1e}{kinks}"
     elif hasattr(failures[0], "n_checked"):
         first = failures[0]

@@ -346,7 +346,7 @@ class GradcheckReport:
             mark = "ok    " if c.ok else ("DEPART" if c.deviation else "FAILED")
             lines.append(f"{mark} {c.name}: {c.message}")
         for c in self.inputs:
-            if c.status != PASSED:
+            if c.status != PASSED or c.n_kinks or c.n_unjudged or c.n_undefined:
                 lines.append(f"  {c.message}")
         lines.extend(f"note: {n}" for n in self.notes)
         return "\n".join(lines)
