@@ -18,14 +18,13 @@ from ..tensor import Tensor
 from .contract import contract_checks
 from .numeric import (
     Context,
-    directional,
-    elementwise,
     lowest_precision,
     precision_for,
     unit_directions,
     upstream,
     validate_settings,
 )
+from .perturb import directional, elementwise
 from .progress import Progress
 from .report import GradcheckReport, compare
 

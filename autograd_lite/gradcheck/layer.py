@@ -14,12 +14,12 @@ from ..errors import GradcheckError, InvalidArgumentError
 from .local import input_names
 from .numeric import (
     Context,
-    elementwise,
     lowest_precision,
     precision_for,
     upstream,
     validate_settings,
 )
+from .perturb import elementwise
 from .report import Check, GradcheckReport, compare
 
 PARAMETER_NAMES = ("W", "b", "gamma", "beta")

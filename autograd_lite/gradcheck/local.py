@@ -19,13 +19,12 @@ from ..errors import InvalidArgumentError, ShapeError
 from ..op import Op
 from .numeric import (
     Context,
-    directional,
-    elementwise,
     lowest_precision,
     precision_for,
     unit_directions,
     upstream,
 )
+from .perturb import directional, elementwise
 from .report import Check, GradcheckReport, compare
 
 #: mode="auto" perturbs inputs up to this size element by element, larger ones along random
