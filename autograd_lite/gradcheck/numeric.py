@@ -199,17 +199,31 @@ def judge(phi, a: float, h: float, ctx: Context, inner=None) -> Entry:
     if not math.isfinite(a):
         return Entry(SMOOTH, float("nan"), 0.0, False)
     entry = _judge_at(phi, a, h, ctx)
-    step = h
+    step, tries = h, [entry]
     for _ in range(RETRIES):
         if entry.ok or entry.kind == UNDEFINED:
             break
         step /= RETRY_FACTOR
         again = _judge_at(phi, a, step, ctx)
+        tries.append(again)
         # a smaller step has more rounding noise: away from a kink its verdict counts only
         # if it is as precise as the first one (else a noisy float32 step passes anything)
         if again.ok and (entry.kind == KINK or again.error <= entry.error):
             return again
-    if entry.ok or inner is None or ctx.budget <= 0:
+    if entry.ok:
+        return entry
+    judged = [t for t in tries if t.kind in (SMOOTH, KINK)]
+    changes = any(
+        abs(t.numerical - u.numerical) > t.error + u.error for t in judged for u in judged
+    )
+    # a near miss that a smaller (noisier) step does not confirm
+    unconfirmed = abs(a - entry.numerical) <= 2 * entry.error and any(t.ok for t in tries)
+    if changes or unconfirmed:
+        # the slope itself changes with the step beyond its error, or cannot be pinned down:
+        # a kink too close to resolve (max of x^2 and y^2 with x, y far below the step)
+        entry.kind, entry.ok = UNJUDGED, True
+        return entry
+    if inner is None or ctx.budget <= 0:
         return entry
     ctx.budget -= 1
     found = hidden_kinks(inner, h, ctx.prec.machine_eps)

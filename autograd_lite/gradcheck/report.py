@@ -197,7 +197,9 @@ def _input_message(c: InputCheck, failed_at_kinks: int) -> str:
         extra.append(
             f"{c.n_unjudged} {unit}(s) not judged, because the step crosses several kinks at "
             f"once or a kink hidden inside f, where the chain rule's subgradients need not be "
-            f"a derivative: {_listing(c.n_unjudged, c.unjudged_indices, c.kind)}"
+            f"a derivative, or a kink too close to resolve (the slope changes with the step, "
+            f"or smaller steps cannot confirm a near miss): "
+            f"{_listing(c.n_unjudged, c.unjudged_indices, c.kind)}"
             + ("; mode='full' judges elements one at a time" if c.kind == "direction" else "")
         )
     if c.n_undefined:
