@@ -126,7 +126,7 @@ def main(argv=None) -> int:
         g = sizes["gradcheck"]
         results["gradcheck"] = gradchecks.measure(g["n"], g["repeats_fast"], g["sizes"])
         emit("gradcheck on the two-layer network: full vs fast",
-             report.gradcheck_table(results["gradcheck"]))
+             gradchecks.table(results["gradcheck"]))
     if "pictures" in sections and pictures.available(notes):
         results["pictures"] = pictures.measure(sizes["picture nodes"], sizes["picture repeats"])
         emit("Exporting and rendering a graph", report.pictures_table(results["pictures"]))

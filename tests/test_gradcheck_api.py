@@ -155,7 +155,9 @@ def test_relu_at_zero_is_a_counted_kink_not_a_failure():
     c = ag.gradcheck(lambda x: ag.relu(x) * 2.0, [x])["x"]
     assert c.ok and c.status == "passed" and c.n_kinks == 2
     assert c.kink_indices == [(0,), (3,)]
-    assert "2 non-differentiable point(s) skipped" in c.message
+    assert "2 element(s) at a kink, judged against the one-sided derivatives: (0,), (3,)" in (
+        c.message
+    )
 
 
 def test_max_with_ties_is_a_kink():
@@ -176,10 +178,10 @@ def test_a_smooth_function_with_large_curvature_is_not_a_kink():
     assert c.ok and c.n_kinks == 0
 
 
-def test_fast_mode_through_a_kink_is_inconclusive_not_failed():
+def test_fast_mode_through_one_kink_is_judged_not_skipped():
     x = np.array([0.0, 1.0, -1.0])
     report = ag.gradcheck(lambda x: ag.relu(x), [x], mode="fast")
-    assert report.ok and report.status == "inconclusive" and report["x"].n_kinks == 3
+    assert report.ok and report.status == "passed" and report["x"].n_kinks == 3
 
 
 # ----- precision --------------------------------------------------------------------------
@@ -197,11 +199,9 @@ def test_a_function_computing_in_float32_gets_dtype_tolerances_and_no_false_fail
     f = lambda x: ag.apply(Cast32, x).tanh() * 3.0  # noqa: E731
     for mode in ("full", "fast"):
         report = ag.gradcheck(f, [x], mode=mode)
-        assert report.ok and report.precision.limited, report
+        assert report.ok and report.status == "passed" and report.precision.limited, report
         assert report.precision.eps == pytest.approx(np.finfo(np.float32).eps ** (1 / 3))
-        assert report.precision.rtol > 1e-3 and any(
-            "computes in float32" in n for n in report.notes
-        )
+        assert any("f computes in float32 inside" in n for n in report.notes)
 
 
 def test_a_wrong_gradient_in_float32_still_fails():
@@ -210,17 +210,17 @@ def test_a_wrong_gradient_in_float32_still_fails():
     assert report.precision.limited and report.status == "failed"
 
 
-def test_an_error_within_float32_noise_is_inconclusive():
+def test_a_two_percent_error_in_a_float32_function_is_caught():
     class NoisyCast32(Cast32):
         label = "NoisyCast32"
 
         @staticmethod
         def backward(dtype, g):
-            return ((g * (1 + 2e-2)).astype(dtype),)  # beyond rtol 4.9e-3, within 10x of it
+            return ((g * (1 + 2e-2)).astype(dtype),)
 
     report = ag.gradcheck(lambda x: ag.apply(NoisyCast32, x), [np.array([0.5, 1.0])])
-    assert report.ok and report.status == "inconclusive"
-    assert "floating-point precision" in report["x"].message
+    assert report.precision.limited and report.status == "failed"
+    assert "gradient off at 2 of 2 element(s)" in report["x"].message
 
 
 # ----- safety: no mutation, no gradients left behind --------------------------------------
@@ -318,15 +318,80 @@ def test_a_function_that_writes_into_its_input_is_refused():
         ag.gradcheck(f, [np.ones(3)])
 
 
-def test_a_point_next_to_the_edge_of_the_domain_is_inconclusive_not_passed():
+def test_next_to_the_edge_of_the_domain_the_step_shrinks_until_f_is_defined():
     report = ag.gradcheck(lambda x: ag.log(x), [np.array([1e-7, 1.0])])  # log(1e-7 - 1e-6)
     c = report["x"]
-    assert report.ok and c.status == "inconclusive" and c.n_undefined == 1
-    assert "NaN or inf within eps of 1 element(s)" in c.message
-    assert c.worst_index == (1,) and np.isfinite(c.max_abs_error)
+    assert report.ok and c.status == "passed" and c.n_undefined == 0
+    np.testing.assert_allclose(c.numerical, c.analytic, rtol=1e-4)
 
 
 def test_a_float32_closure_parameter_mixed_with_float64_data_is_not_precision_limited():
     W32 = ag.Tensor(away((3, 3)).astype(np.float32), name="W32")
     report = ag.gradcheck(lambda x: (x @ W32).tanh(), [away((2, 3))])
     assert report.status == "passed" and not report.precision.limited
+
+
+# ----- reports that help ------------------------------------------------------------------
+def test_dead_relus_pass_but_say_nothing_was_checked():
+    x = -np.abs(away((3, 4)))  # every ReLU is dead: all gradients are exactly zero
+    report = ag.gradcheck(lambda x: ag.relu(x).sum(), [x])
+    assert report.ok and report.nothing_checked and np.all(report["x"].analytic == 0)
+    assert "nothing was checked: all gradients are zero" in str(report).splitlines()[1]
+    assert "nothing was checked" in report.summary()
+
+
+def test_an_input_f_does_not_use_with_others_used_is_not_nothing_checked():
+    report = ag.gradcheck(lambda x, unused: x * 2.0, [away(3), away(3)])
+    assert report.ok and not report.nothing_checked
+    assert np.all(report["unused"].analytic == 0) and report["unused"].status == "passed"
+
+
+def test_a_long_check_says_how_long_and_that_fast_mode_exists(monkeypatch, capsys):
+    from autograd_lite.gradcheck import progress
+
+    monkeypatch.setattr(progress, "LONG", 20)
+    ag.gradcheck(lambda x: (x * x).sum(), [away((5, 5))])
+    err = capsys.readouterr().err
+    assert "gradcheck: checking 25 elements one by one" in err and "mode='fast'" in err
+    ag.gradcheck(lambda x: (x * x).sum(), [away((5, 5))], progress=False)
+    ag.gradcheck(lambda x: (x * x).sum(), [away((5, 5))], mode="fast")
+    assert capsys.readouterr().err == ""
+    ag.gradcheck(lambda x: (x * x).sum(), [away(3)], progress=True)
+    assert "checking 3 elements" in capsys.readouterr().err
+
+
+def test_bad_progress_is_refused():
+    with pytest.raises(ag.InvalidArgumentError, match="progress must be None, True or False"):
+        ag.gradcheck(lambda x: x, [np.ones(2)], progress="yes")
+
+
+def test_mixed_scales_get_accurate_slopes_and_a_tolerance_at_least_the_floors():
+    x = np.array([1e-3, 1.0, 1e3])
+    c = ag.gradcheck(lambda x: x * x * x, [x])["x"]
+    assert c.status == "passed" and c.allowed.shape == x.shape
+    assert np.all(c.allowed >= 1e-8 + 1e-6 * np.abs(c.numerical))
+    # output arrays are differenced before they are summed: the 1e9-sized element does not
+    # spoil the slope of the 1e-3 one (3e-6 times G)
+    np.testing.assert_allclose(c.numerical, c.analytic, rtol=1e-6)
+
+
+def test_check_graph_reports_a_write_into_saved():
+    class SavedScribbler(ag.Op):
+        label = "SavedScribbler"
+
+        @staticmethod
+        def forward(x):
+            return x * x, x.copy()
+
+        @staticmethod
+        def backward(x, g):
+            gx = 2 * x * g
+            x *= 0
+            return (gx,)
+
+    loss = (ag.apply(SavedScribbler, ag.Tensor(away((2, 2)))) * 3.0).sum()
+    report = ag.check_graph(loss)
+    assert [n.label for n in report.failures] == ["SavedScribbler"]
+    assert "wrote into its saved values" in report.failures[0].message
+    checked = ag.gradcheck(lambda x: ag.apply(SavedScribbler, x) * 3.0, [away((2, 2))])
+    assert "no op writes into saved" in {c.name for c in checked.failures}

@@ -75,7 +75,8 @@ def test_a_float32_model_passes_with_dtype_tolerances():
     loss, _, _ = two_layer(np.float32)
     report = ag.check_graph(loss)
     assert report.ok, report
-    assert report.nodes[0].report.precision.limited
+    precision = report.nodes[0].report.precision
+    assert precision.analytic_dtype == np.float32 and precision.dtype == np.float64
 
 
 def test_a_leaf_or_constant_has_no_nodes():

@@ -152,14 +152,55 @@ def test_correct_layers_report_every_parameter():
     ]
 
 
-def test_the_books_relu_writing_into_dout_is_caught():
+def test_the_books_relu_writing_into_dout_is_a_deliberate_departure_not_a_wrong_derivative():
     report = ag.check_layer(BookRelu(), away((3, 4)))
     assert failed(report) == {"dout not mutated"}, report
+    assert not report.ok and report.status == "deviates"
+    assert report["x"].status == "passed"  # the derivative itself is right
+    text = str(report)
+    assert "every derivative is right" in text and "DEPART dout not mutated" in text
+    assert "as the book's Relu does on purpose" in text and "book's results are right" in text
+    assert "FAILED" not in text
 
 
-def test_the_books_softmax_with_loss_ignoring_dout_is_caught():
+def test_the_books_softmax_with_loss_ignoring_dout_is_a_deliberate_departure():
     report = ag.check_layer(BookSoftmaxWithLoss(), away((3, 4)), np.array([0, 3, 1]))
-    assert failed(report) == {"x", "scales with dout"}, report
+    assert failed(report) == {"scales with dout"}, report
+    assert report.status == "deviates" and report["x"].status == "passed"
+    message = report.failures[0].message
+    assert "ignores dout and returns the gradient for dout = 1" in message
+    assert "always the last layer" in message
+    head = "check_layer BookSoftmaxWithLoss: DEVIATES - every derivative is right"
+    assert report.summary().startswith(head)
+
+
+class BookReluWrongDerivative(BookRelu):
+    """Writes into dout and also lets negative inputs through: a real bug as well."""
+
+    def backward(self, dout):
+        dout[self.mask] *= 0.5
+        return dout
+
+
+class TanhIgnoringDout:
+    """Not a loss: ignoring dout here is just wrong."""
+
+    def forward(self, x):
+        self.y = np.tanh(x)
+        return self.y
+
+    def backward(self, dout):
+        return 1 - self.y**2
+
+
+def test_a_wrong_derivative_is_failed_even_beside_a_departure():
+    report = ag.check_layer(BookReluWrongDerivative(), away((3, 4)))
+    assert report.status == "failed" and failed(report) == {"dout not mutated", "x"}
+
+
+def test_ignoring_dout_in_a_layer_that_is_not_a_loss_is_failed():
+    report = ag.check_layer(TanhIgnoringDout(), away((3, 4)))
+    assert report.status == "failed" and failed(report) == {"x", "scales with dout"}
 
 
 def test_a_missing_sum_over_the_batch_is_caught_naming_b():

@@ -11,9 +11,10 @@ See docs/gradcheck.md.
 
 from .function import gradcheck, numerical_gradient
 from .graph import check_graph
+from .graph_report import GraphCheckReport, NodeCheck
 from .layer import check_layer
 from .local import check_op
-from .report import Check, GradcheckReport, GraphCheckReport, InputCheck, NodeCheck
+from .report import Check, GradcheckReport, InputCheck
 
 __all__ = [
     "Check",
