@@ -392,3 +392,66 @@ def test_the_newton_loop_leaves_no_cycles():
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+# ----- gradcheck(order=2) and check_op(order=2) -------------------------------------------------
+
+class _ThreeSquared(ag.Op):
+    """y = 3 x^2 with a planted wrong backward (5 x instead of 6 x)."""
+
+    label = "ThreeSquared"
+
+    @staticmethod
+    def forward(x):
+        return 3 * x * x, x
+
+    @staticmethod
+    def backward(x, g):
+        return (g * 5 * x,)
+
+
+class _CubeWithWrongSecond(ag.Op):
+    """y = x^3: the first derivative is right (3 x^2, computed by ThreeSquared's forward), the
+    second is wrong (ThreeSquared's backward), so only an order-2 check can see it."""
+
+    label = "CubeWithWrongSecond"
+
+    @staticmethod
+    def forward(x):
+        return x * x * x, x
+
+    @staticmethod
+    def backward(x, g):
+        from autograd_lite.op import call
+
+        return (g * call(_ThreeSquared, x),)
+
+
+@pytest.mark.parametrize("mode", ["full", "fast"])
+def test_gradcheck_order_2_passes_correct_code_and_catches_both_planted_bugs(mode):
+    x = np.array([0.3, -1.2, 0.8])
+    rng = np.random.default_rng(5)
+    W, data = rng.normal(size=(3, 2)), rng.normal(size=(4, 3))
+    for f, inputs in [
+        (lambda x: ag.tanh(x) * x**2, [x]),
+        (lambda x: ag.sigmoid(x).sum() * ag.exp(x), [x]),
+        (lambda W: ag.softmax_with_loss(ag.tanh(data @ W), np.array([0, 1, 1, 0])), [W]),
+    ]:
+        assert ag.gradcheck(f, inputs, order=2, mode=mode).ok
+    for bug in (_DetachedSquare, _CubeWithWrongSecond):
+        f = lambda x, bug=bug: ag.apply(bug, x) * 2.0  # noqa: E731
+        assert ag.gradcheck(f, [x], mode=mode).ok  # first order: nothing to see
+        report = ag.gradcheck(f, [x], order=2, mode=mode)
+        assert not report.ok and report.title == "gradcheck (order 2)", report
+
+
+def test_check_op_order_2_on_every_kind_of_op_and_the_planted_bugs():
+    for label in ("Tanh", "Softmax", "SoftmaxWithLoss", "BatchNorm", "Pow", "MatMul", "GetItem"):
+        report = ag.check_op(ag.REGISTRY[label], order=2)
+        assert report.ok, report
+    x = np.array([1.5, -0.5])
+    assert ag.check_op(_DetachedSquare, x).ok and not ag.check_op(_DetachedSquare, x, order=2).ok
+    assert ag.check_op(_CubeWithWrongSecond, x).ok
+    assert not ag.check_op(_CubeWithWrongSecond, x, order=2).ok
+    with pytest.raises(ag.InvalidArgumentError, match="order must be 1 or 2, got 3"):
+        ag.gradcheck(lambda x: x * x, [x], order=3)

@@ -28,6 +28,7 @@ from .numeric import (
 from .perturb import directional, elementwise
 from .progress import Progress
 from .report import GradcheckReport, compare
+from .second_order import along_first_derivative
 
 MODES = ("full", "fast")
 
@@ -95,8 +96,13 @@ def gradcheck(
     raise_on_failure: bool = False,
     directions: int = 3,
     progress: bool | None = None,
+    order: int = 1,
 ) -> GradcheckReport:
     """Compare the gradients backward() computes for ``f(*inputs)`` with numerical ones.
+
+    ``order=2`` checks second derivatives instead: the first derivative along random directions,
+    computed with ``create_graph=True``, is differentiated again by ``backward()`` and compared
+    with central differences of the first derivative (``second_order.py``).
 
     ``f`` takes Tensors and returns a Tensor of any shape; the check uses a random upstream
     gradient ``G`` (entries of size 0.5..1.5, random signs) and differentiates ``sum(G * f)``.
@@ -122,6 +128,10 @@ def gradcheck(
     checks_.positive_int("gradcheck", "directions", directions)
     checks_.boolean("gradcheck", "raise_on_failure", raise_on_failure)
     rng = checks_.rng("gradcheck", seed, "seed")
+    if isinstance(order, bool) or order not in (1, 2):
+        raise InvalidArgumentError(
+            f"gradcheck: order must be 1 or 2, got {checks_.describe(order)}"
+        )
     if progress not in (None, True, False):
         raise InvalidArgumentError(
             f"gradcheck: progress must be None, True or False, got {progress!r}"
@@ -144,6 +154,8 @@ def gradcheck(
             "gradcheck: no input needs a gradient (every input is a Tensor with "
             "requires_grad=False); pass arrays or Tensors that require gradients"
         )
+    if order == 2:  # check the first derivative's own gradient: the second derivative
+        f = along_first_derivative(f, [s["data"] for s in specs], rng)
 
     # ----- analytic: one forward and backward on copies -----------------------------------
     leaves = [Tensor._wrap(s["data"].copy(), s["check"], s["name"]) for s in specs]
@@ -157,7 +169,9 @@ def gradcheck(
     # the dtype f computes in: that of the op results (float32 leaves times float64 ones give
     # float64 results in NumPy, so leaves alone do not make a check precision-limited)
     dtype = lowest_precision([t.data.dtype for t in graph if t._op is not None] + [out.dtype])
-    checks = contract_checks(graph, np.random.default_rng([seed, 1]))
+    contract_rng = (seed.spawn(1)[0] if isinstance(seed, np.random.Generator)
+                    else np.random.default_rng([seed, 1]))
+    checks = contract_checks(graph, contract_rng)
     if out.requires_grad:
         _backward_restoring_foreign_grads(out, G, graph, leaves)
     saved_written = any(c.name == "no op writes into saved" and not c.ok for c in checks)
@@ -237,7 +251,8 @@ def gradcheck(
     bar.close()
 
     notes = _notes(specs, prec, mode, directions, upstream_scalar)
-    report = GradcheckReport("gradcheck", mode, prec, results, checks, notes=notes)
+    title = "gradcheck" if order == 1 else "gradcheck (order 2)"
+    report = GradcheckReport(title, mode, prec, results, checks, notes=notes)
     if raise_on_failure and not report.ok:
         raise GradcheckError(f"{report.summary()}\n{report}", report)
     return report

@@ -18,6 +18,8 @@ from .. import checks
 from ..engine import unbroadcast
 from ..errors import InvalidArgumentError, ShapeError
 from ..op import Op
+from ..tensor import Tensor, apply
+from .function import gradcheck
 from .numeric import (
     Context,
     lowest_precision,
@@ -34,8 +36,12 @@ AUTO_FULL_LIMIT = 256
 LINEARITY = (1.7, -0.6)
 
 
-def check_op(op, *arrays, rng: np.random.Generator | None = None, **params) -> GradcheckReport:
+def check_op(op, *arrays, rng: np.random.Generator | None = None, order: int = 1,
+             **params) -> GradcheckReport:
     """Check an op's ``backward`` against finite differences and the op contract.
+
+    ``order=2`` checks the op's second derivative instead: ``gradcheck(..., order=2)`` of the
+    op applied to its differentiable inputs (a backward that is not differentiable fails it).
 
     ``arrays`` are the op's inputs (float arrays are differentiated; integer arrays and the
     positions in ``op.domain.nondiff`` are not); ``params`` go to ``forward``. Without arrays,
@@ -71,7 +77,27 @@ def check_op(op, *arrays, rng: np.random.Generator | None = None, **params) -> G
             f"check_op: {op.label} got no float input to differentiate (dtypes "
             f"{[str(a.dtype) for a in arrays]})"
         )
+    if isinstance(order, bool) or order not in (1, 2):
+        raise InvalidArgumentError(f"check_op: order must be 1 or 2, got {order!r}")
+    if order == 2:
+        return _second_order(op, arrays, params, needs, rng)
     return check_local(op, arrays, params, needs, rng)
+
+
+def _second_order(op, arrays, params, needs, rng) -> GradcheckReport:
+    diff = [i for i, need in enumerate(needs) if need]
+    names = input_names(op, len(arrays))
+
+    def applied(*xs):
+        full = list(arrays)
+        for i, x in zip(diff, xs):
+            full[i] = x
+        return apply(op, *full, **params)
+
+    tensors = [Tensor(arrays[i], name=names[i]) for i in diff]
+    report = gradcheck(applied, tensors, order=2, seed=rng)
+    report.title = f"check_op({op.label}, order=2)"
+    return report
 
 
 def input_names(op, arity: int) -> list[str]:
