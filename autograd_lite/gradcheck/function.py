@@ -169,8 +169,9 @@ def gradcheck(
     # the dtype f computes in: that of the op results (float32 leaves times float64 ones give
     # float64 results in NumPy, so leaves alone do not make a check precision-limited)
     dtype = lowest_precision([t.data.dtype for t in graph if t._op is not None] + [out.dtype])
-    contract_rng = (seed.spawn(1)[0] if isinstance(seed, np.random.Generator)
-                    else np.random.default_rng([seed, 1]))
+    # an int seed gives the contract checks a stream of their own; otherwise one spawned from rng
+    contract_rng = (np.random.default_rng([int(seed), 1]) if isinstance(seed, (int, np.integer))
+                    else rng.spawn(1)[0])
     checks = contract_checks(graph, contract_rng)
     if out.requires_grad:
         _backward_restoring_foreign_grads(out, G, graph, leaves)
