@@ -131,10 +131,10 @@ examples:
     _add_expression_arguments(check)
     check.add_argument("--eps", type=_positive_float, default=1e-6,
                        help="finite-difference step (default 1e-6)")
-    check.add_argument("--atol", type=_nonnegative_float, default=1e-5,
-                       help="absolute tolerance (default 1e-5)")
-    check.add_argument("--rtol", type=_nonnegative_float, default=1e-3,
-                       help="relative tolerance (default 1e-3)")
+    check.add_argument("--atol", type=_nonnegative_float, default=1e-8,
+                       help="absolute tolerance floor (default 1e-8, as ag.gradcheck)")
+    check.add_argument("--rtol", type=_nonnegative_float, default=1e-6,
+                       help="relative tolerance floor (default 1e-6, as ag.gradcheck)")
     check.add_argument("--mode", choices=("full", "fast"), default="full",
                        help="full: every element; fast: random projections (default full)")
 
