@@ -144,7 +144,8 @@ class Program:
         return finish(self.end, pool[-1], rng)
 
     def __repr__(self):
-        return f"Program({self.steps}, end={self.end!r}, cast32={self.cast32})"
+        return (f"Program({self.steps}, end={self.end!r}, seed={self.seed}, "
+                f"cast32={self.cast32})")
 
 
 def values(regime: str, shape: tuple, rng: np.random.Generator) -> np.ndarray:
