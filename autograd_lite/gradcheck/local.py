@@ -19,6 +19,7 @@ from ..engine import unbroadcast
 from ..errors import InvalidArgumentError, ShapeError
 from ..op import Op
 from ..tensor import Tensor, apply
+from .contract import same_nested
 from .function import gradcheck
 from .numeric import (
     Context,
@@ -117,21 +118,6 @@ def _backward(op, saved, g, needs):
     return op.backward(saved, g)
 
 
-def _same(a, b) -> bool:
-    """Deep equality of arrays inside tuples, lists and dicts (other leaves are not compared)."""
-    if isinstance(a, np.ndarray):
-        return (
-            isinstance(b, np.ndarray)
-            and a.shape == b.shape
-            and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
-        )
-    if isinstance(a, (tuple, list)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    return True
-
-
 def check_local(
     op,
     arrays,
@@ -174,7 +160,7 @@ def check_local(
             "g * mask, not g[mask] = 0)",
         )
     )
-    saved_ok = _same(saved, saved_before)
+    saved_ok = same_nested(saved, saved_before)
     checks.append(
         Check(
             "saved not mutated",
